@@ -1,0 +1,128 @@
+using PmoLedger.Infrastructure;
+using Wolverine;
+
+namespace PmoLedger.Features.Practitioners;
+
+/// <summary>A period of work as the career rules see it. EndedOn is inclusive; null while open.</summary>
+public sealed record RolePeriod(Guid RoleId, RoleFamily Family, DateOnly StartedOn, DateOnly? EndedOn, bool Concurrent)
+{
+    public bool CoversDay(DateOnly day) => StartedOn <= day && (EndedOn is null || day <= EndedOn);
+}
+
+/// <summary>
+/// The career rules of product.md as pure functions of the role history, so the aggregate,
+/// the read models and the audit views all derive experience and levels the same way.
+/// </summary>
+public static class Career
+{
+    /// <summary>Two years of PMO experience move a practitioner from entry to working.</summary>
+    public const int WorkingThresholdDays = 2 * 365;
+
+    /// <summary>Days of PMO experience before <paramref name="day"/>: the union of role periods, overlaps counted once.</summary>
+    public static int ExperienceDays(IReadOnlyCollection<RolePeriod> roles, DateOnly day)
+    {
+        var total = 0;
+        foreach (var (start, endExclusive) in Merged(roles, day))
+            total += endExclusive.DayNumber - start.DayNumber;
+        return total;
+    }
+
+    /// <summary>Years with two decimals, truncated so the figure never shows 2.00 before the level changes.</summary>
+    public static decimal ExperienceYears(IReadOnlyCollection<RolePeriod> roles, DateOnly day) =>
+        Math.Floor(ExperienceDays(roles, day) * 100m / 365m) / 100m;
+
+    /// <summary>The role that sets the career level on a day: the open non-concurrent role, else the latest concurrent one.</summary>
+    public static RolePeriod? PrimaryRoleOn(IEnumerable<RolePeriod> roles, DateOnly day)
+    {
+        RolePeriod? best = null;
+        foreach (var role in roles.Where(r => r.CoversDay(day)))
+        {
+            if (best is null
+                || (best.Concurrent && !role.Concurrent)
+                || (best.Concurrent == role.Concurrent && role.StartedOn >= best.StartedOn))
+                best = role;
+        }
+        return best;
+    }
+
+    public static CareerLevel LevelOn(IReadOnlyCollection<RolePeriod> roles, DateOnly day) =>
+        PrimaryRoleOn(roles, day)?.Family switch
+        {
+            RoleFamily.Director => CareerLevel.Directing,
+            RoleFamily.Manager => CareerLevel.Managing,
+            _ => ExperienceDays(roles, day) >= WorkingThresholdDays ? CareerLevel.Working : CareerLevel.Entry
+        };
+
+    /// <summary>
+    /// The date experience reaches the working threshold if every open role carries on,
+    /// or null when it never will (no open role) or already has.
+    /// </summary>
+    public static DateOnly? WorkingThresholdDate(IReadOnlyCollection<RolePeriod> roles)
+    {
+        var accumulated = 0;
+        foreach (var (start, endExclusive) in Merged(roles, DateOnly.MaxValue))
+        {
+            var length = endExclusive.DayNumber - start.DayNumber;
+            if (accumulated + length >= WorkingThresholdDays)
+                return start.AddDays(WorkingThresholdDays - accumulated);
+            accumulated += length;
+        }
+        return null;
+    }
+
+    /// <summary>Every change of career level from the first role up to and including <paramref name="upTo"/>.</summary>
+    public static IReadOnlyList<(DateOnly EffectiveOn, CareerLevel Level)> LevelSteps(
+        IReadOnlyCollection<RolePeriod> roles, DateOnly upTo)
+    {
+        if (roles.Count == 0) return [];
+
+        var changePoints = new SortedSet<DateOnly>();
+        foreach (var role in roles)
+        {
+            changePoints.Add(role.StartedOn);
+            if (role.EndedOn is { } ended && ended < DateOnly.MaxValue) changePoints.Add(ended.AddDays(1));
+        }
+        if (WorkingThresholdDate(roles) is { } threshold) changePoints.Add(threshold);
+
+        var steps = new List<(DateOnly, CareerLevel)>();
+        CareerLevel? previous = null;
+        foreach (var day in changePoints.Where(d => d <= upTo))
+        {
+            var level = LevelOn(roles, day);
+            if (level != previous) steps.Add((day, level));
+            previous = level;
+        }
+        return steps;
+    }
+
+    /// <summary>Role periods merged into disjoint half-open ranges [start, end), clipped at <paramref name="before"/>.</summary>
+    private static IEnumerable<(DateOnly Start, DateOnly EndExclusive)> Merged(IEnumerable<RolePeriod> roles, DateOnly before)
+    {
+        DateOnly? currentStart = null, currentEnd = null;
+        foreach (var role in roles.OrderBy(r => r.StartedOn))
+        {
+            if (role.StartedOn >= before) break;
+            var end = role.EndedOn is { } e && e < before ? e.AddDays(1) : before;
+            if (currentEnd is { } ce && role.StartedOn <= ce)
+            {
+                if (end > ce) currentEnd = end;
+                continue;
+            }
+            if (currentStart is { } cs) yield return (cs, currentEnd!.Value);
+            currentStart = role.StartedOn;
+            currentEnd = end;
+        }
+        if (currentStart is { } s) yield return (s, currentEnd!.Value);
+    }
+
+    /// <summary>
+    /// A durable scheduled message for the day a level is due. The delay is measured on the
+    /// ledger's clock, so tests that move that clock see the message fire in real seconds.
+    /// </summary>
+    public static async Task ScheduleReassessment(IMessageBus bus, Guid practitionerId, DateOnly? on, TimeProvider clock)
+    {
+        if (on is not { } day) return;
+        var delay = Clock.StartOf(day) - clock.GetUtcNow();
+        await bus.ScheduleAsync(new ReassessCareerLevel(practitionerId), delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Security.Claims;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Aggregation;
+using Microsoft.AspNetCore.Mvc;
+using PmoLedger.Infrastructure;
+using Wolverine.Http;
+
+namespace PmoLedger.Features.Practitioners;
+
+/// <summary>A role as the profile keeps it: everything product.md records about a period of work.</summary>
+public sealed record RoleRecord(
+    Guid RoleId, string Title, RoleFamily RoleFamily, Specialism? Specialism, EmploymentType EmploymentType,
+    string Organisation, string Industry, OfficeType OfficeType, DateOnly StartedOn, DateOnly? EndedOn, bool Concurrent)
+{
+    public RolePeriod Period => new(RoleId, RoleFamily, StartedOn, EndedOn, Concurrent);
+}
+
+/// <summary>
+/// The stored profile: only facts from events. Anything that depends on today (experience,
+/// certification status) is derived when it is read, so rebuilding never reads the clock.
+/// </summary>
+public sealed class PractitionerProfile
+{
+    public Guid Id { get; set; }
+    public string FullName { get; set; } = "";
+    public string Email { get; set; } = "";
+    public CareerLevel? CareerLevel { get; set; }
+    public List<RoleRecord> Roles { get; set; } = [];
+    public int Version { get; set; }
+}
+
+public partial class PractitionerProfileProjection : SingleStreamProjection<PractitionerProfile, Guid>
+{
+    // Provider streams share the store; only practitioner streams make profiles.
+    public PractitionerProfileProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
+
+    public override PractitionerProfile Evolve(PractitionerProfile? snapshot, Guid id, IEvent e)
+    {
+        var profile = snapshot ?? new PractitionerProfile { Id = id };
+        profile.Version++;
+        switch (e.Data)
+        {
+            case PractitionerRegistered r:
+                profile.FullName = r.FullName;
+                profile.Email = r.Email;
+                break;
+            case RoleStarted s:
+                profile.Roles.Add(new RoleRecord(s.RoleId, s.Title, s.RoleFamily, s.Specialism, s.EmploymentType,
+                    s.Organisation, s.Industry, s.OfficeType, s.StartedOn, null, s.Concurrent));
+                break;
+            case RoleEnded x:
+                var i = profile.Roles.FindIndex(r => r.RoleId == x.RoleId);
+                if (i >= 0) profile.Roles[i] = profile.Roles[i] with { EndedOn = x.EndedOn };
+                break;
+            case CareerLevelReached c:
+                profile.CareerLevel = c.Level;
+                break;
+        }
+        return profile;
+    }
+}
+
+public sealed record CurrentRoleView(
+    Guid RoleId, string Title, RoleFamily RoleFamily, Specialism? Specialism, EmploymentType EmploymentType,
+    string Organisation, string Industry, OfficeType OfficeType, DateOnly StartedOn, bool Concurrent);
+
+public sealed record ProfileView(
+    Guid Id, string FullName, string Email, CareerLevel CareerLevel, decimal PmoExperienceYears,
+    CurrentRoleView? CurrentRole, int Version)
+{
+    /// <summary>The profile as it reads on <paramref name="day"/>: the same projection, with time-dependent figures for that day.</summary>
+    public static ProfileView From(PractitionerProfile p, DateOnly day)
+    {
+        var periods = p.Roles.Select(r => r.Period).ToList();
+        var primary = Career.PrimaryRoleOn(periods, day);
+        var current = primary is null ? null : p.Roles.First(r => r.RoleId == primary.RoleId);
+        return new ProfileView(
+            p.Id, p.FullName, p.Email, p.CareerLevel ?? Practitioners.CareerLevel.Entry,
+            Career.ExperienceYears(periods, day),
+            current is null ? null : new CurrentRoleView(current.RoleId, current.Title, current.RoleFamily, current.Specialism,
+                current.EmploymentType, current.Organisation, current.Industry, current.OfficeType, current.StartedOn, current.Concurrent),
+            p.Version);
+    }
+}
+
+public static class GetProfileEndpoint
+{
+    public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
+
+    [WolverineGet("/api/practitioners/{id}", OperationId = "getProfile")]
+    public static async Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
+    {
+        var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
+        return profile is null
+            ? Results.Problem(Problems.NotFound($"No practitioner {id}."))
+            : Results.Ok(ProfileView.From(profile, clock.Today()));
+    }
+}

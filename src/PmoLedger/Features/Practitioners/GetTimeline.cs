@@ -1,0 +1,108 @@
+using System.Security.Claims;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Aggregation;
+using Microsoft.AspNetCore.Mvc;
+using PmoLedger.Infrastructure;
+using Wolverine.Http;
+
+namespace PmoLedger.Features.Practitioners;
+
+public sealed class TimelineEntry
+{
+    public DateOnly OccurredOn { get; set; }
+    public DateTimeOffset RecordedAt { get; set; }
+    public string? RecordedBy { get; set; }
+    public string Kind { get; set; } = "";
+    public string Summary { get; set; } = "";
+    public string Status { get; set; } = "active";
+    public Guid? Ref { get; set; }
+}
+
+public sealed class Timeline
+{
+    public Guid Id { get; set; }
+
+    /// <summary>Ordered by occurredOn, then by recording order.</summary>
+    public List<TimelineEntry> Entries { get; set; } = [];
+
+    /// <summary>Names of the things entries refer to (role titles, course titles…), for later summaries.</summary>
+    public Dictionary<Guid, string> Names { get; set; } = [];
+
+    public void Add(IEvent e, DateOnly occurredOn, string kind, string summary, Guid? reference)
+    {
+        var entry = new TimelineEntry
+        {
+            OccurredOn = occurredOn, RecordedAt = e.Timestamp, RecordedBy = e.UserName,
+            Kind = kind, Summary = summary, Ref = reference
+        };
+        // Insert after every entry on or before that date: a stable sort by (occurredOn, recording order).
+        var index = Entries.FindLastIndex(x => x.OccurredOn <= occurredOn) + 1;
+        Entries.Insert(index, entry);
+    }
+
+    public string NameOf(Guid id, string fallback) => Names.TryGetValue(id, out var name) ? name : fallback;
+}
+
+/// <summary>The practitioner's progression story, one plain-English entry per event.</summary>
+public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
+{
+    // Provider streams share the store; only practitioner streams make timelines.
+    public TimelineProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
+
+    public override Timeline Evolve(Timeline? snapshot, Guid id, IEvent e)
+    {
+        var timeline = snapshot ?? new Timeline { Id = id };
+        switch (e.Data)
+        {
+            case PractitionerRegistered r:
+                timeline.Add(e, r.RegisteredOn, "registered", $"{r.FullName} joined the ledger.", r.PractitionerId);
+                break;
+            case RoleStarted s:
+                timeline.Names[s.RoleId] = $"{s.Title} at {s.Organisation}";
+                timeline.Add(e, s.StartedOn, "role-changed", Describe(s), s.RoleId);
+                break;
+            case RoleEnded x:
+                timeline.Add(e, x.EndedOn, "role-ended",
+                    $"Left {timeline.NameOf(x.RoleId, "a role")}{(x.EndedBySuccessor ? " for a new role" : "")}.", x.RoleId);
+                break;
+            case CareerLevelReached c:
+                timeline.Add(e, c.EffectiveOn, "career-level-reached", Describe(c), null);
+                break;
+        }
+        return timeline;
+    }
+
+    private static string Describe(CareerLevelReached c) => c.Previous switch
+    {
+        null => $"Started a PMO career at {c.Level.Wire()} level ({c.Level.Label()}).",
+        { } previous when c.Level < previous => $"Career level is now {c.Level.Wire()} ({c.Level.Label()}), moving from {previous.Wire()}.",
+        { } previous => $"Reached the {c.Level.Wire()} career level ({c.Level.Label()}), up from {previous.Wire()}."
+    };
+
+    private static string Describe(RoleStarted s)
+    {
+        var specialism = s.Specialism is { } sp ? $", {sp.Wire()}" : "";
+        var concurrent = s.Concurrent ? " alongside their main role" : "";
+        return $"Became {s.Title} ({s.RoleFamily.Label()}{specialism}, {s.EmploymentType.Wire()}, {s.OfficeType.Wire()} office) at {s.Organisation} ({s.Industry}){concurrent}.";
+    }
+}
+
+public sealed record TimelineView(Guid PractitionerId, IReadOnlyList<TimelineEntry> Entries)
+{
+    public static TimelineView From(Timeline t) => new(t.Id, t.Entries);
+}
+
+public static class GetTimelineEndpoint
+{
+    public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
+
+    [WolverineGet("/api/practitioners/{id}/timeline", OperationId = "getTimeline")]
+    public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
+    {
+        var timeline = await session.LoadAsync<Timeline>(id, ct);
+        return timeline is null
+            ? Results.Problem(Problems.NotFound($"No practitioner {id}."))
+            : Results.Ok(TimelineView.From(timeline));
+    }
+}

@@ -1,0 +1,100 @@
+using PmoLedger.Infrastructure;
+
+namespace PmoLedger.Features.Practitioners;
+
+/// <summary>An event that carries the business date it happened on (product.md "Time").</summary>
+public interface IBusinessEvent
+{
+    DateOnly OccurredOn { get; }
+}
+
+public sealed record PractitionerRegistered(Guid PractitionerId, string FullName, string Email, DateOnly RegisteredOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => RegisteredOn;
+}
+
+public sealed record CareerLevelReached(CareerLevel Level, CareerLevel? Previous, DateOnly EffectiveOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => EffectiveOn;
+}
+
+/// <summary>
+/// The write model: one stream per practitioner holds their whole record. It is rebuilt from
+/// events (an inline snapshot); handlers never change it, they return new events.
+/// </summary>
+public sealed class Practitioner
+{
+    public Guid Id { get; set; }
+    public string FullName { get; set; } = "";
+    public string Email { get; set; } = "";
+    public List<RolePeriod> Roles { get; set; } = [];
+    public CareerLevel? Level { get; set; }
+    public DateOnly? LevelSince { get; set; }
+
+    public static Practitioner Create(PractitionerRegistered e) =>
+        new() { Id = e.PractitionerId, FullName = e.FullName, Email = e.Email };
+
+    public void Apply(RoleStarted e) =>
+        Roles.Add(new RolePeriod(e.RoleId, e.RoleFamily, e.StartedOn, null, e.Concurrent));
+
+    public void Apply(RoleEnded e)
+    {
+        var index = Roles.FindIndex(r => r.RoleId == e.RoleId);
+        if (index >= 0) Roles[index] = Roles[index] with { EndedOn = e.EndedOn };
+    }
+
+    public void Apply(CareerLevelReached e)
+    {
+        Level = e.Level;
+        LevelSince = e.EffectiveOn;
+    }
+
+    public IEnumerable<RolePeriod> OpenRoles => Roles.Where(r => r.EndedOn is null);
+
+    /// <summary>
+    /// The career-level steps that the role history implies but the ledger has not recorded yet,
+    /// up to <paramref name="today"/>. Steps already recorded are never rewritten.
+    /// </summary>
+    public static IEnumerable<CareerLevelReached> ReconcileCareerLevel(IReadOnlyCollection<RolePeriod> roles,
+        CareerLevel? recorded, DateOnly? recordedSince, DateOnly today)
+    {
+        var steps = Career.LevelSteps(roles, today);
+        var running = recorded;
+        foreach (var (effectiveOn, level) in steps)
+        {
+            if (recordedSince is { } since && effectiveOn <= since) continue;
+            if (level == running) continue;
+            yield return new CareerLevelReached(level, running, effectiveOn);
+            running = level;
+        }
+
+        // A correction that reaches back before the last recorded step: the level today is
+        // still what the rules say, recorded as taking effect today.
+        if (steps.Count > 0 && steps[^1].Level != running)
+            yield return new CareerLevelReached(steps[^1].Level, running, today);
+    }
+
+    /// <summary>Decides the career-level events after role events, and when to look again.</summary>
+    public (IReadOnlyList<CareerLevelReached> Steps, DateOnly? ReassessOn) CareerAfter(IEnumerable<object> roleEvents, DateOnly today)
+    {
+        var roles = Roles.ToList();
+        foreach (var e in roleEvents)
+        {
+            switch (e)
+            {
+                case RoleStarted s: roles.Add(new RolePeriod(s.RoleId, s.RoleFamily, s.StartedOn, null, s.Concurrent)); break;
+                case RoleEnded x:
+                    var i = roles.FindIndex(r => r.RoleId == x.RoleId);
+                    if (i >= 0) roles[i] = roles[i] with { EndedOn = x.EndedOn };
+                    break;
+            }
+        }
+
+        var steps = ReconcileCareerLevel(roles, Level, LevelSince, today).ToList();
+        DateOnly? reassess = Career.WorkingThresholdDate(roles) is { } threshold && threshold > today
+                             && Career.LevelOn(roles, threshold) == CareerLevel.Working
+            ? threshold
+            : null;
+        return (steps, reassess);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Net.Mail;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using PmoLedger.Infrastructure;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace PmoLedger.Features.Practitioners;
+
+public sealed record RegisterPractitioner(string? FullName, string? Email);
+
+public sealed record PractitionerCreated(Guid Id) : CreationResponse($"/api/practitioners/{Id}");
+
+/// <summary>
+/// Claims an email address. Its id is the lower-cased address, so the database's primary key
+/// makes registration unique case-insensitively even under concurrent requests.
+/// </summary>
+public sealed class PractitionerEmail
+{
+    public string Id { get; set; } = "";
+    public Guid PractitionerId { get; set; }
+
+    public static string Key(string email) => email.Trim().ToLowerInvariant();
+}
+
+public static class RegisterPractitionerEndpoint
+{
+    public static ProblemDetails Validate(RegisterPractitioner command)
+    {
+        var problems = new Problems()
+            .Required("fullName", command.FullName).MaxLength("fullName", command.FullName, 200)
+            .Required("email", command.Email).MaxLength("email", command.Email, 254);
+        if (!string.IsNullOrWhiteSpace(command.Email) && !IsEmail(command.Email))
+            problems.Add("email", "'email' is not a valid email address.");
+        return problems.ToProblem();
+    }
+
+    [WolverinePost("/api/practitioners", OperationId = "registerPractitioner")]
+    [Authorize(Roles = $"{Roles.Admin},{Roles.Provider}")]
+    public static (PractitionerCreated, IStartStream) Post(RegisterPractitioner command, IDocumentSession session, TimeProvider clock)
+    {
+        var id = Guid.CreateVersion7();
+        var email = command.Email!.Trim();
+        session.Insert(new PractitionerEmail { Id = PractitionerEmail.Key(email), PractitionerId = id });
+        var registered = new PractitionerRegistered(id, command.FullName!.Trim(), email, clock.Today());
+        return (new PractitionerCreated(id), MartenOps.StartStream<Practitioner>(id, registered));
+    }
+
+    private static bool IsEmail(string value) =>
+        MailAddress.TryCreate(value.Trim(), out var address) && address.Address == value.Trim() && value.Contains('.');
+}

@@ -1,0 +1,61 @@
+namespace PmoLedger.Features.Practitioners;
+
+// The PMO profession's vocabulary (product.md). Serialized as lower-case kebab strings.
+public enum RoleFamily { Administrator, Analyst, Manager, Director, Specialist }
+
+public enum Specialism { Planning, Finance, BenefitsRealisation, Risk, Resource, Reporting, Governance, Other }
+
+public enum EmploymentType { Permanent, Contract, PartTime }
+
+public enum OfficeType { Project, Programme, Portfolio, CentreOfExcellence }
+
+public enum CareerLevel { Entry, Working, Managing, Directing }
+
+public enum TrainingOutcome { Completed, Passed, Failed, Attended }
+
+public enum CpdCategory { ProfessionalExperience, ProfessionalEducation, Community }
+
+public enum DevelopmentDimension { Knowledge, Experience, Skills, Competency, FormalTraining }
+
+public enum EvidenceKind { Completion, CpdActivity, Role, Certification }
+
+public static class Vocabulary
+{
+    /// <summary>The wire form of an enum value: PartTime → "part-time".</summary>
+    public static string Wire<T>(this T value) where T : struct, Enum =>
+        System.Text.Json.JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+
+    public static bool TryParse<T>(string? text, out T value) where T : struct, Enum
+    {
+        foreach (var candidate in Enum.GetValues<T>())
+        {
+            if (string.Equals(candidate.Wire(), text, StringComparison.Ordinal))
+            {
+                value = candidate;
+                return true;
+            }
+        }
+        value = default;
+        return false;
+    }
+
+    public static string Allowed<T>() where T : struct, Enum =>
+        string.Join(", ", Enum.GetValues<T>().Select(v => v.Wire()));
+
+    public static string Label(this RoleFamily family) => family switch
+    {
+        RoleFamily.Administrator => "PMO Administrator",
+        RoleFamily.Analyst => "PMO Analyst",
+        RoleFamily.Manager => "PMO Manager",
+        RoleFamily.Director => "PMO Director",
+        _ => "PMO Specialist"
+    };
+
+    public static string Label(this CareerLevel level) => level switch
+    {
+        CareerLevel.Entry => "entry level",
+        CareerLevel.Working => "working in a PMO team",
+        CareerLevel.Managing => "managing a PMO",
+        _ => "directing a PMO"
+    };
+}

@@ -1,0 +1,77 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Marten;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using PmoLedger.Infrastructure;
+
+namespace PmoLedger.Features.Providers;
+
+/// <summary>
+/// The stored half of an API key. The key is `pmo_{keyId}_{secret}`: the id finds the row,
+/// and only a SHA-256 of the secret is kept, compared in constant time.
+/// </summary>
+public sealed class ProviderApiKey
+{
+    public string Id { get; set; } = "";
+    public Guid ProviderId { get; set; }
+    public string ProviderName { get; set; } = "";
+    public byte[] SecretHash { get; set; } = [];
+    public bool Revoked { get; set; }
+
+    /// <summary>A new random key (256 bits of secret) and the row that recognises it.</summary>
+    public static (string ApiKey, ProviderApiKey Stored) Issue(Guid providerId, string providerName)
+    {
+        var keyId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var stored = new ProviderApiKey { Id = keyId, ProviderId = providerId, ProviderName = providerName, SecretHash = Hash(secret) };
+        return ($"pmo_{keyId}_{secret}", stored);
+    }
+
+    public static bool TryParse(string apiKey, out string keyId, out string secret)
+    {
+        keyId = secret = "";
+        var parts = apiKey.Split('_');
+        if (parts.Length != 3 || parts[0] != "pmo" || parts[1].Length != 16 || parts[2].Length < 32) return false;
+        (keyId, secret) = (parts[1], parts[2]);
+        return true;
+    }
+
+    public bool Matches(string secret) => CryptographicOperations.FixedTimeEquals(Hash(secret), SecretHash);
+
+    private static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+public sealed class ApiKeyAuthentication(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IDocumentStore store)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string Header = "X-Api-Key";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(Header, out var values)) return AuthenticateResult.NoResult();
+        if (!ProviderApiKey.TryParse(values.ToString(), out var keyId, out var secret))
+            return AuthenticateResult.Fail("Malformed API key.");
+
+        await using var session = store.QuerySession();
+        var stored = await session.LoadAsync<ProviderApiKey>(keyId, Context.RequestAborted);
+        if (stored is null || stored.Revoked || !stored.Matches(secret))
+            return AuthenticateResult.Fail("Unknown or revoked API key.");
+
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(JwtRegisteredClaimNames.Sub, $"provider:{stored.ProviderId}"),
+            new Claim(Roles.RoleClaim, Roles.Provider),
+            new Claim(Roles.ProviderClaim, stored.ProviderId.ToString()),
+            new Claim("provider_name", stored.ProviderName)
+        ], SchemeName, JwtRegisteredClaimNames.Sub, Roles.RoleClaim);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+}

@@ -1,0 +1,31 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using PmoLedger.Infrastructure;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace PmoLedger.Features.Providers;
+
+public sealed record RegisterProvider(string? Name);
+
+/// <summary>The only answer that ever shows the key.</summary>
+public sealed record ProviderCreated(Guid Id, string Name, string ApiKey) : CreationResponse($"/api/providers/{Id}");
+
+public static class RegisterProviderEndpoint
+{
+    public static ProblemDetails Validate(RegisterProvider command) =>
+        new Problems().Required("name", command.Name).MaxLength("name", command.Name, 200).ToProblem();
+
+    [WolverinePost("/api/providers", OperationId = "registerProvider")]
+    [Authorize(Roles = Roles.Admin)]
+    public static (ProviderCreated, IStartStream) Post(RegisterProvider command, IDocumentSession session)
+    {
+        var id = Guid.CreateVersion7();
+        var name = command.Name!.Trim();
+        var (apiKey, stored) = ProviderApiKey.Issue(id, name);
+        session.Store(stored);
+        return (new ProviderCreated(id, name, apiKey),
+            MartenOps.StartStream<Provider>(id, new ProviderRegistered(id, name), new ProviderKeyIssued(id, stored.Id, [])));
+    }
+}

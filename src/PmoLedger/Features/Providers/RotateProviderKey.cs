@@ -1,0 +1,25 @@
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using PmoLedger.Infrastructure;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace PmoLedger.Features.Providers;
+
+public sealed record ProviderKeyRotated(string ApiKey);
+
+public static class RotateProviderKeyEndpoint
+{
+    /// <summary>Issues a new key and revokes every earlier one in the same transaction.</summary>
+    [WolverinePost("/api/providers/{id}/keys", OperationId = "rotateProviderKey")]
+    [Authorize(Roles = Roles.Admin)]
+    public static async Task<(IResult, ProviderKeyIssued)> Post([WriteAggregate] Provider provider, IDocumentSession session, CancellationToken ct)
+    {
+        var (apiKey, stored) = ProviderApiKey.Issue(provider.Id, provider.Name);
+        var earlier = await session.LoadManyAsync<ProviderApiKey>(ct, provider.ActiveKeyIds);
+        foreach (var key in earlier) key.Revoked = true;
+        session.Store([.. earlier, stored]);
+        return (Results.Created($"/api/providers/{provider.Id}", new ProviderKeyRotated(apiKey)),
+            new ProviderKeyIssued(provider.Id, stored.Id, provider.ActiveKeyIds.ToList()));
+    }
+}

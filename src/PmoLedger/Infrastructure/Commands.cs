@@ -1,0 +1,63 @@
+using JasperFx;
+using JasperFx.CommandLine;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace PmoLedger.Infrastructure;
+
+public sealed class TokenInput : NetCoreInput
+{
+    [Description("admin, auditor or practitioner")]
+    public string RoleFlag { get; set; } = Roles.Admin;
+
+    [Description("The practitioner's id (required for --role practitioner)")]
+    public string? PractitionerFlag { get; set; }
+
+    [Description("The user name recorded on the events this token causes")]
+    public string? NameFlag { get; set; }
+}
+
+[Description("Prints a signed development JWT that this service accepts", Name = "token")]
+public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
+{
+    public override Task<bool> Execute(TokenInput input)
+    {
+        var role = input.RoleFlag.ToLowerInvariant();
+        if (role is not (Roles.Admin or Roles.Auditor or Roles.Practitioner))
+        {
+            Console.Error.WriteLine("--role must be admin, auditor or practitioner.");
+            return Task.FromResult(false);
+        }
+
+        Guid? practitionerId = null;
+        if (role == Roles.Practitioner)
+        {
+            if (!Guid.TryParse(input.PractitionerFlag, out var id))
+            {
+                Console.Error.WriteLine("--practitioner <id> is required for a practitioner token.");
+                return Task.FromResult(false);
+            }
+            practitionerId = id;
+        }
+
+        // Reads Auth settings the same way the service does, without starting it.
+        using var host = input.BuildHost();
+        var settings = host.Services.GetRequiredService<AuthSettings>();
+        Console.WriteLine(settings.Mint(role, practitionerId, input.NameFlag, DateTimeOffset.UtcNow));
+        return Task.FromResult(true);
+    }
+}
+
+[Description("Loads the demo data set into an empty ledger", Name = "seed-demo")]
+public sealed class SeedDemoCommand : JasperFxAsyncCommand<NetCoreInput>
+{
+    public override async Task<bool> Execute(NetCoreInput input)
+    {
+        using var host = input.BuildHost();
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        var seeded = await DemoData.SeedIfEmptyAsync(store, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
+        Console.WriteLine(seeded ? "Demo data loaded." : "The ledger already holds data; nothing was loaded.");
+        return true;
+    }
+}

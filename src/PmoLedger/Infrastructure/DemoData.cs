@@ -1,0 +1,92 @@
+using Marten;
+using PmoLedger.Features.Practitioners;
+using PmoLedger.Features.Providers;
+
+namespace PmoLedger.Infrastructure;
+
+/// <summary>
+/// A small, realistic data set: providers and practitioners whose careers run from entry level
+/// to directing. It goes through the same decisions as the API, so it obeys the same rules.
+/// </summary>
+public static class DemoData
+{
+    private sealed record Step(string Title, string Family, string? Specialism, string Employment, string Organisation,
+        string Industry, string Office, int YearsAgo, int MonthsAgo = 0, bool Concurrent = false);
+
+    private static readonly (string Name, string Email, Step[] Career)[] Practitioners =
+    [
+        ("Priya Shah", "priya.shah@example.org",
+        [
+            new("PMO Administrator", "administrator", null, "permanent", "Northgate Health NHS Trust", "Health (NHS)", "project", 12),
+            new("PMO Analyst", "analyst", null, "permanent", "Northgate Health NHS Trust", "Health (NHS)", "programme", 9),
+            new("PMO Manager", "manager", null, "permanent", "Castlefield Energy", "Energy", "portfolio", 6),
+            new("Head of Portfolio Office", "director", null, "permanent", "Castlefield Energy", "Energy", "portfolio", 2)
+        ]),
+        ("Tom Okafor", "tom.okafor@example.org",
+        [
+            new("Project Support Officer", "administrator", null, "contract", "Brightwave Digital", "Technology", "project", 3),
+            new("Planning Analyst", "specialist", "planning", "permanent", "Brightwave Digital", "Technology", "programme", 1, 6)
+        ]),
+        ("Alex Morgan", "alex.morgan@example.org",
+        [
+            new("PMO Analyst", "analyst", null, "permanent", "Harbour Bank", "Financial services", "programme", 1),
+            new("Benefits Realisation Lead", "specialist", "benefits-realisation", "part-time", "Civic Trust", "Charity", "centre-of-excellence", 0, 4, Concurrent: true)
+        ])
+    ];
+
+    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, TimeProvider clock, CancellationToken ct)
+    {
+        await using (var query = store.QuerySession())
+        {
+            if (await query.Query<PractitionerProfile>().AnyAsync(ct)) return false;
+        }
+
+        var today = clock.Today();
+        await using var session = store.LightweightSession();
+        session.LastModifiedBy = "demo-seed";
+
+        foreach (var name in new[] { "Axelos Learning Partners", "PMO Academy" })
+        {
+            var providerId = Guid.CreateVersion7();
+            var (_, key) = ProviderApiKey.Issue(providerId, name);
+            session.Store(key);
+            session.Events.StartStream<Provider>(providerId, new ProviderRegistered(providerId, name),
+                new ProviderKeyIssued(providerId, key.Id, []));
+        }
+        await session.SaveChangesAsync(ct);
+
+        foreach (var (name, email, career) in Practitioners)
+        {
+            var id = Guid.CreateVersion7();
+            session.Insert(new PractitionerEmail { Id = PractitionerEmail.Key(email), PractitionerId = id });
+            session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, name, email, today));
+            await session.SaveChangesAsync(ct);
+
+            foreach (var step in career)
+            {
+                var stream = await session.Events.FetchForWriting<Practitioner>(id, ct);
+                var started = new RoleStarted(Guid.CreateVersion7(), step.Title, Parse<RoleFamily>(step.Family),
+                    step.Specialism is null ? null : Parse<Specialism>(step.Specialism), Parse<EmploymentType>(step.Employment),
+                    step.Organisation, step.Industry, Parse<OfficeType>(step.Office),
+                    today.AddYears(-step.YearsAgo).AddMonths(-step.MonthsAgo), step.Concurrent);
+                stream.AppendMany(ChangeRoleEndpoint.Decide(stream.Aggregate!, started, today, out _));
+                await session.SaveChangesAsync(ct);
+            }
+        }
+        return true;
+    }
+
+    private static T Parse<T>(string wire) where T : struct, Enum =>
+        Vocabulary.TryParse<T>(wire, out var value) ? value : throw new ArgumentException(wire);
+}
+
+/// <summary>In Development, the first start on an empty database loads the demo data (Demo:SeedOnStart).</summary>
+public sealed class DemoDataOnFirstStart(IDocumentStore store, TimeProvider clock, IConfiguration configuration,
+    ILogger<DemoDataOnFirstStart> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken ct)
+    {
+        if (!configuration.GetValue("Demo:SeedOnStart", false)) return;
+        if (await DemoData.SeedIfEmptyAsync(store, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.RegularExpressions;
+using JasperFx;
+using JasperFx.Events;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using PmoLedger.Features.Practitioners;
+
+namespace PmoLedger.Infrastructure;
+
+/// <summary>
+/// Turns the failures that reach the pipeline into RFC 9457 answers. Conflicts found by the
+/// database at commit (a stale stream version, a unique key taken) are 409s, not 500s; the
+/// transaction has already rolled back, so nothing was written.
+/// </summary>
+public sealed partial class LedgerExceptionHandler(IProblemDetailsService problems, ILogger<LedgerExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        var problem = exception switch
+        {
+            DocumentAlreadyExistsException { DocType: var type } when type == typeof(PractitionerEmail) =>
+                Problems.Conflict("A practitioner with this email is already registered."),
+            DocumentAlreadyExistsException or ExistingStreamIdCollisionException =>
+                Problems.Conflict("That record already exists."),
+            ConcurrencyException or StreamLockedException =>
+                Problems.Conflict("The record was changed by another request at the same time. Read it again and retry."),
+            BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },
+            _ => null
+        };
+
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled failure on {Path}", context.Request.Path);
+            problem = new ProblemDetails { Status = 500, Title = "Unexpected failure", Detail = "The failure was logged; nothing was recorded." };
+        }
+
+        context.Response.StatusCode = problem.Status ?? 500;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>
+    /// Wolverine answers unreadable JSON with a problem whose detail names the JSON path; this adds
+    /// the `errors` object keyed by field name that every other validation failure carries.
+    /// </summary>
+    public static void Customize(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        problem.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+        if (context.HttpContext.Items[Correlation.ItemKey] is string correlationId)
+            problem.Extensions["correlationId"] = correlationId;
+
+        if (problem.Status == 400 && problem.Title == "Invalid JSON format" && problem.Detail is { } detail)
+        {
+            var path = JsonPath().Match(detail);
+            var field = path.Success ? path.Groups[1].Value.TrimStart('.') : "body";
+            if (field.Length == 0) field = "body";
+            problem.Extensions["errors"] = new Dictionary<string, string[]>
+            {
+                [field] = [$"'{field}' could not be read: {Reason(detail)}"]
+            };
+        }
+    }
+
+    private static string Reason(string detail)
+    {
+        var cut = detail.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? detail[..cut] : detail;
+    }
+
+    [GeneratedRegex(@"Path: \$\.?([A-Za-z0-9_.\[\]]*)")]
+    private static partial Regex JsonPath();
+}
+
+/// <summary>Answers a body over the limit with 413 before anything reads it.</summary>
+public sealed class BodyLimit(RequestDelegate next, long maxBytes)
+{
+    public async Task InvokeAsync(HttpContext context, IProblemDetailsService problems)
+    {
+        if (context.Request.ContentLength > maxBytes)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = 413, Title = "Request body too large",
+                    Detail = $"The body is {context.Request.ContentLength} bytes; the limit is {maxBytes} bytes."
+                }
+            });
+            return;
+        }
+        var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = maxBytes;
+        await next(context);
+    }
+}

@@ -1,0 +1,40 @@
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using PmoLedger.Features.Practitioners;
+using PmoLedger.Features.Providers;
+using Weasel.Core;
+
+namespace PmoLedger.Infrastructure;
+
+/// <summary>The Marten event store and read models, in one place so every entry point configures it alike.</summary>
+public static class LedgerStore
+{
+    public const string Schema = "ledger";
+
+    public static void Configure(StoreOptions opts, string connectionString)
+    {
+        opts.Connection(connectionString);
+        opts.DatabaseSchemaName = Schema;
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, Json.Configure);
+
+        // Who, why and under which request: auditors read these for every event.
+        opts.Events.MetadataConfig.UserNameEnabled = true;
+        opts.Events.MetadataConfig.CorrelationIdEnabled = true;
+        opts.Events.MetadataConfig.CausationIdEnabled = true;
+        opts.Events.MetadataConfig.HeadersEnabled = true;
+        opts.Events.UseMandatoryStreamTypeDeclaration = true;
+
+        // Write models, kept in the same transaction as their events.
+        opts.Projections.Snapshot<Practitioner>(SnapshotLifecycle.Inline);
+        opts.Projections.Snapshot<Provider>(SnapshotLifecycle.Inline);
+
+        // Read models.
+        opts.Projections.Add<PractitionerProfileProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<TimelineProjection>(ProjectionLifecycle.Inline);
+
+        opts.Schema.For<ProviderApiKey>().Index(x => x.ProviderId);
+        opts.Schema.For<PractitionerEmail>();
+    }
+}

@@ -1,0 +1,87 @@
+using JasperFx;
+using JasperFx.CodeGeneration;
+using Marten;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using PmoLedger.Infrastructure;
+using Scalar.AspNetCore;
+using Serilog;
+using Wolverine;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    var configuration = builder.Configuration;
+    var connectionString = configuration.GetConnectionString("Ledger")
+        ?? throw new InvalidOperationException("ConnectionStrings:Ledger is not configured.");
+
+    builder.Services.AddSerilog((services, logger) => logger
+        .ReadFrom.Configuration(configuration)
+        .ReadFrom.Services(services)
+        .Enrich.FromLogContext()
+        .WriteTo.Console(outputTemplate:
+            "[{Timestamp:HH:mm:ss} {Level:u3}] {CorrelationId} {Message:lj} {SourceContext}{NewLine}{Exception}"));
+
+    builder.Services.AddSingleton(TimeProvider.System);
+    builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+    builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = LedgerExceptionHandler.Customize);
+    builder.Services.AddExceptionHandler<LedgerExceptionHandler>();
+    builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment));
+    builder.Services.AddOpenApi();
+    builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql");
+
+    builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString))
+        .UseLightweightSessions()
+        .ApplyAllDatabaseChangesOnStartup()
+        .IntegrateWithWolverine();
+
+    builder.Host.UseWolverine(opts =>
+    {
+        opts.Policies.AutoApplyTransactions();
+        opts.Policies.UseDurableLocalQueues();
+        opts.EnableRelayOfUserName = true;
+        opts.Durability.ScheduledJobPollingTime = configuration.GetValue("Wolverine:ScheduledJobPollingTime", TimeSpan.FromSeconds(5));
+        // Generated handler code: compiled at start in development and tests, pre-generated
+        // (`codegen write`) and loaded statically in production images.
+        opts.CodeGeneration.TypeLoadMode = configuration.GetValue("Wolverine:TypeLoadMode", TypeLoadMode.Dynamic);
+        if (opts.CodeGeneration.TypeLoadMode != TypeLoadMode.Static) opts.UseRuntimeCompilation();
+    });
+    builder.Services.AddWolverineHttp();
+    builder.Services.AddHostedService<DemoDataOnFirstStart>();
+
+    var app = builder.Build();
+
+    app.UseMiddleware<Correlation>();
+    app.UseSerilogRequestLogging();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.UseMiddleware<BodyLimit>(configuration.GetValue("Api:MaxBodyBytes", 4L * 1024 * 1024));
+    app.UseAuthentication();
+    app.UseAuthorization();
+
+    app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = PostgresHealthCheck.WriteJson }).AllowAnonymous();
+    app.MapOpenApi().AllowAnonymous();
+    app.MapScalarApiReference("/docs").AllowAnonymous();
+    app.MapGet("/", () => Results.Redirect("/docs")).AllowAnonymous().ExcludeFromDescription();
+    app.MapWolverineEndpoints(opts =>
+    {
+        opts.RequireAuthorizeOnAll();
+        opts.AddPolicy<CorrelationPolicy>();
+    });
+
+    return await app.RunJasperFxCommands(args);
+}
+catch (Exception ex) when (ex is not HostAbortedException)
+{
+    Log.Fatal(ex, "PmoLedger failed to start");
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}
+
+public partial class Program;

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Quick start, step 2: every test against a real PostgreSQL (started by db.sh, as run.sh does).
+# Ends with one line: "N passed, N failed". Extra arguments go to `dotnet test` (e.g. --filter).
+set -uo pipefail
+cd "$(dirname "$0")"
+export PMOLEDGER_TEST_CONNECTION="$(./db.sh "${PMOLEDGER_TEST_DB:-pmoledger_test}" | tail -n 1)" || { echo "0 passed, 1 failed"; exit 1; }
+
+results="$(mktemp -d)"
+dotnet test PmoLedger.sln --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@"
+status=$?
+
+# Count from the TRX files rather than dotnet test's own summary, which CI does not read.
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)"
+  attr() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$((passed + $(attr passed)))
+  failed=$((failed + $(attr failed) + $(attr error) + $(attr timeout)))
+done
+rm -rf "$results"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a build failure counts as a failure
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
