@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Benchmarks: measures the ledger against the physical limit of this machine, in one run.
+# Starts PostgreSQL (db.sh), pre-generates Wolverine's handler code into the build (not committed),
+# builds Release, runs tests/PmoLedger.Benchmarks (service and reference apps as child processes on
+# loopback), writes the raw results to docs/benchmarks.json and prints a summary.
+# Usage: ./bench.sh [--quick] [--events 1000000] [--runs 3] [--seconds 6] [--phases coldstart,ingest,timeline,asof,rebuild]
+# --quick is a smoke test of the harness (tiny sizes, about a minute); its figures mean nothing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+CONNECTION="$(./db.sh "${PMOLEDGER_BENCH_DB:-pmoledger_bench}" | tail -n 1)"
+REBUILD_CONNECTION="$(./db.sh "${PMOLEDGER_BENCH_DB:-pmoledger_bench}_rebuild" | tail -n 1)"
+
+# Pre-generated handlers: `codegen write` needs the production settings, not a running service.
+GENERATED=src/PmoLedger/Internal/Generated
+trap 'rm -rf "$GENERATED"' EXIT
+rm -rf "$GENERATED"
+echo "bench: generating Wolverine handler code and building Release..."
+ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__Ledger="$CONNECTION" Demo__SeedOnStart=false \
+  Auth__SigningKey=pmoledger-benchmark-codegen-only-key-0123456789 \
+  dotnet run --project src/PmoLedger -c Release -- codegen write >/dev/null
+dotnet build tests/PmoLedger.Benchmarks -c Release -nologo -v quiet >/dev/null
+rm -rf "$GENERATED"
+
+dotnet tests/PmoLedger.Benchmarks/bin/Release/net10.0/PmoLedger.Benchmarks.dll \
+  --service-dll src/PmoLedger/bin/Release/net10.0/PmoLedger.dll \
+  --connection "$CONNECTION" --rebuild-connection "$REBUILD_CONNECTION" \
+  --out docs/benchmarks.json "$@"

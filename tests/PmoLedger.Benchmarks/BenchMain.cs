@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Marten;
+using Npgsql;
+using PmoLedger.Infrastructure;
+
+namespace PmoLedger.Benchmarks;
+
+/// <summary>
+/// Measures the ledger against the physical limit of this machine, every figure against a
+/// reference measured in the same run. See bench.sh for the usual invocation.
+/// `ref-server` runs the reference minimal-API app (a child process of the benchmark).
+/// </summary>
+public static class BenchMain
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.FirstOrDefault() == "ref-server") return await ReferenceServer.RunAsync(args);
+
+        var settings = Settings.Parse(args);
+        var total = Stopwatch.StartNew();
+        var report = new Dictionary<string, object?>
+        {
+            ["machine"] = new
+            {
+                cores = Environment.ProcessorCount, os = Environment.OSVersion.ToString(), runtime = Environment.Version.ToString(),
+                startedAt = DateTimeOffset.UtcNow, fsync = await ShowAsync(settings.Connection, "fsync"),
+                synchronousCommit = await ShowAsync(settings.Connection, "synchronous_commit")
+            },
+            ["settings"] = new
+            {
+                settings.Quick, settings.Runs, warmupSeconds = settings.Warmup.TotalSeconds, durationSeconds = settings.Duration.TotalSeconds,
+                settings.Concurrency, settings.RebuildEvents, settings.AsOfSizes, settings.TypeLoadMode, settings.Phases
+            }
+        };
+        Console.WriteLine($"PmoLedger benchmarks: {Environment.ProcessorCount} cores, fsync={((dynamic)report["machine"]!).fsync}, " +
+                          $"{settings.Runs} runs per figure{(settings.Quick ? " (QUICK: harness smoke test, figures meaningless)" : "")}");
+
+        if (settings.Phases.Contains("coldstart")) report["coldStart"] = await ColdStartPhase.RunAsync(settings);
+
+        var auto = new NpgsqlConnectionStringBuilder(settings.Connection) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 1, MaxPoolSize = 100 };
+        await using var db = NpgsqlDataSource.Create(auto.ConnectionString);
+
+        if (settings.Phases.Intersect(["ingest", "timeline"]).Any())
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) });
+            await using var service = settings.StartService(settings.Connection);
+            await using var reference = settings.StartReference(settings.Connection);
+            await service.WaitForHealthyAsync(TimeSpan.FromSeconds(90));
+            await reference.WaitForHealthyAsync(TimeSpan.FromSeconds(30));
+            var phases = new HttpPhases(settings, http, db, service, reference);
+            await phases.PrepareAsync();
+            if (settings.Phases.Contains("ingest")) report["ingest"] = await phases.IngestAsync();
+            if (settings.Phases.Contains("timeline")) report["timeline"] = await phases.TimelineAsync();
+            report["servicePeakMemory"] = new
+            {
+                serviceMiB = Math.Round(service.PeakMemoryMiB(), 1), referenceAppMiB = Math.Round(reference.PeakMemoryMiB(), 1),
+                note = "VmHWM of the long-running service and reference app after the ingest and timeline phases"
+            };
+            Console.WriteLine($"\nPeak memory (VmHWM): service {service.PeakMemoryMiB():0} MiB, reference app {reference.PeakMemoryMiB():0} MiB");
+        }
+
+        if (settings.Phases.Contains("asof"))
+        {
+            using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection));
+            report["asOf"] = await AsOfPhase.RunAsync(settings, store, db);
+        }
+
+        if (settings.Phases.Contains("rebuild")) report["rebuild"] = await RebuildPhase.RunAsync(settings);
+
+        report["benchmarkPeakMiB"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1);
+        report["totalSeconds"] = Math.Round(total.Elapsed.TotalSeconds, 1);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.Output))!);
+        await File.WriteAllTextAsync(settings.Output, JsonSerializer.Serialize(report, new JsonSerializerOptions
+        {
+            WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals
+        }));
+        Console.WriteLine($"\nRaw results: {settings.Output} ({total.Elapsed.TotalMinutes:0.0} min)");
+        return 0;
+    }
+
+    private static async Task<string> ShowAsync(string connection, string setting)
+    {
+        await using var db = NpgsqlDataSource.Create(connection);
+        await using var command = db.CreateCommand($"show {setting}");
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+}

@@ -1,0 +1,99 @@
+using Npgsql;
+using PmoLedger.Infrastructure;
+
+namespace PmoLedger.Benchmarks;
+
+/// <summary>Phases that drive the running service over HTTP: ingest and timeline reads.</summary>
+public sealed class HttpPhases(Settings settings, HttpClient http, NpgsqlDataSource db, ChildProcess service, ChildProcess reference)
+{
+    private readonly IngestWorkload workload = new(http, db);
+
+    public Task PrepareAsync() => workload.PrepareAsync(service.BaseAddress);
+
+    /// <summary>
+    /// Ingest throughput and latency: the service, the same database work by hand with Npgsql
+    /// (in the generator process, no HTTP), and an empty minimal-API POST (HTTP only).
+    /// The runs of the three targets are interleaved so drift on a shared machine hits all alike.
+    /// </summary>
+    public async Task<object> IngestAsync()
+    {
+        Console.WriteLine($"\n== Ingest: {IngestWorkload.Name}");
+        var byConcurrency = new List<object>();
+        foreach (var concurrency in settings.Concurrency)
+        {
+            var runs = new List<(LoadResult Service, LoadResult Raw, LoadResult Empty)>();
+            for (var run = 1; run <= settings.Runs; run++)
+            {
+                var s = await Load("service", concurrency, workload.Service(service.BaseAddress, concurrency), service);
+                var r = await Load("raw Npgsql (no HTTP)", concurrency, workload.Raw(concurrency), null);
+                var e = await Load("empty minimal-API POST", concurrency, workload.Empty(reference.BaseAddress), reference);
+                runs.Add((s, r, e));
+            }
+            var vsLower = Ratio.Of(runs.Select(x => x.Service.RequestsPerSecond / Math.Min(x.Raw.RequestsPerSecond, x.Empty.RequestsPerSecond)));
+            var vsRaw = Ratio.Of(runs.Select(x => x.Service.RequestsPerSecond / x.Raw.RequestsPerSecond));
+            var vsEmpty = Ratio.Of(runs.Select(x => x.Service.RequestsPerSecond / x.Empty.RequestsPerSecond));
+            var p99VsRaw = Ratio.Of(runs.Select(x => x.Service.P99Ms / x.Raw.P99Ms));
+            Console.WriteLine($"  c={concurrency}: throughput vs lower reference {vsLower} [target >= 0.5]; vs raw {vsRaw.Median:0.00}x; vs empty {vsEmpty.Median:0.00}x; p99 vs raw {p99VsRaw.Median:0.00}x");
+            byConcurrency.Add(new
+            {
+                concurrency,
+                throughputVsLowerReference = vsLower, throughputVsRaw = vsRaw, throughputVsEmpty = vsEmpty, p99VsRaw,
+                runs = runs.Select(x => new { service = x.Service, raw = x.Raw, empty = x.Empty })
+            });
+        }
+        return new { workload = IngestWorkload.Name, rawReference = IngestWorkload.RawDescription, results = byConcurrency };
+    }
+
+    /// <summary>
+    /// Timeline p50/p99 under ingest: 8 clients keep posting to the service while 4 readers
+    /// fetch timelines, either through the service or through the reference app's prepared lookup.
+    /// </summary>
+    public async Task<object> TimelineAsync()
+    {
+        const int writers = 8, readers = 4;
+        Console.WriteLine($"\n== Timeline reads under ingest ({writers} writers on the service, {readers} readers)");
+        var auditor = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            Settings.Auth.Mint(Roles.Auditor, null, null, DateTimeOffset.UtcNow));
+        var ids = workload.PractitionerIds;
+
+        LoadGenerator.Operation Read(Func<Guid, Uri> url, bool authorize) => async (worker, sequence, ct) =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url(ids[(worker * 31 + sequence * 7) % ids.Length]));
+            if (authorize) request.Headers.Authorization = auditor;
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+            return response.IsSuccessStatusCode;
+        };
+        var serviceRead = Read(id => new Uri(service.BaseAddress, $"/api/practitioners/{id}/timeline"), authorize: true);
+        var referenceRead = Read(id => new Uri(reference.BaseAddress, $"/ref/timeline/{id}"), authorize: false);
+
+        using var stop = new CancellationTokenSource();
+        var background = LoadGenerator.RunAsync("background ingest", writers, TimeSpan.Zero, TimeSpan.FromDays(1),
+            workload.Service(service.BaseAddress, writers), stopToken: stop.Token);
+
+        var runs = new List<(LoadResult Service, LoadResult Reference)>();
+        for (var run = 1; run <= settings.Runs; run++)
+        {
+            var s = await Load("service GET timeline", readers, serviceRead, service);
+            var r = await Load("reference prepared lookup", readers, referenceRead, reference);
+            runs.Add((s, r));
+        }
+        await stop.CancelAsync();
+        var ingest = await background;
+
+        var p99 = Ratio.Of(runs.Select(x => x.Service.P99Ms / x.Reference.P99Ms));
+        var p50 = Ratio.Of(runs.Select(x => x.Service.P50Ms / x.Reference.P50Ms));
+        Console.WriteLine($"  p99 service/reference {p99} [target <= 1.3]; p50 {p50}; background ingest {ingest.RequestsPerSecond:0} req/s");
+        return new
+        {
+            writers, readers, p99Ratio = p99, p50Ratio = p50, backgroundIngestRequestsPerSecond = ingest.RequestsPerSecond,
+            runs = runs.Select(x => new { service = x.Service, reference = x.Reference })
+        };
+    }
+
+    private async Task<LoadResult> Load(string target, int concurrency, LoadGenerator.Operation op, ChildProcess? server)
+    {
+        var result = await LoadGenerator.RunAsync(target, concurrency, settings.Warmup, settings.Duration, op, server);
+        Console.WriteLine($"  {result}");
+        return result;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Text.Json;
+using JasperFx.Events;
+using Npgsql;
+using NpgsqlTypes;
+using PmoLedger.Features.Practitioners;
+using PmoLedger.Infrastructure;
+
+namespace PmoLedger.Benchmarks;
+
+/// <summary>
+/// The hand-written side of the references: events read with plain Npgsql, deserialized with
+/// System.Text.Json in the service's JSON dialect, folded with the service's own fold code
+/// (the Practitioner Apply methods and the projections' Evolve), documents written back as jsonb.
+/// What this measures against Marten is Marten's machinery, not the domain logic.
+/// </summary>
+public static class RawLedger
+{
+    public static readonly JsonSerializerOptions Json = CreateJson();
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var options = new JsonSerializerOptions();
+        PmoLedger.Infrastructure.Json.Configure(options);
+        return options;
+    }
+
+    public static readonly PractitionerProfileProjection Profiles = new();
+    public static readonly TimelineProjection Timelines = new();
+
+    private static readonly ConcurrentDictionary<string, Type> Types = new();
+
+    public static Type ClrType(string dotnetType) =>
+        Types.GetOrAdd(dotnetType, name => Type.GetType(name, throwOnError: true)!);
+
+    /// <summary>An event as a projection sees it: data plus the metadata the timeline records.</summary>
+    public static IEvent Wrap(object data, Guid streamId, long version, DateTimeOffset timestamp, string? userName)
+    {
+        var e = Wrappers.GetOrAdd(data.GetType(), CreateWrapper)(data);
+        e.StreamId = streamId;
+        e.Version = version;
+        e.Timestamp = timestamp;
+        e.UserName = userName;
+        return e;
+    }
+
+    private static readonly ConcurrentDictionary<Type, Func<object, IEvent>> Wrappers = new();
+
+    private static Func<object, IEvent> CreateWrapper(Type type)
+    {
+        var method = typeof(RawLedger).GetMethod(nameof(WrapTyped), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(type);
+        return method.CreateDelegate<Func<object, IEvent>>();
+    }
+
+    private static IEvent WrapTyped<T>(object data) where T : notnull => new Event<T>((T)data);
+
+    /// <summary>The write model's own Create/Apply methods, found once by parameter type.</summary>
+    private static readonly Dictionary<Type, MethodInfo> PractitionerAppliers = typeof(Practitioner)
+        .GetMethods(BindingFlags.Public | BindingFlags.Instance)
+        .Where(m => m.Name == "Apply" && m.GetParameters().Length == 1)
+        .ToDictionary(m => m.GetParameters()[0].ParameterType);
+
+    public static Practitioner? Apply(Practitioner? practitioner, object data)
+    {
+        if (data is PractitionerRegistered registered) return Practitioner.Create(registered);
+        if (practitioner is not null && PractitionerAppliers.TryGetValue(data.GetType(), out var apply))
+            apply.Invoke(practitioner, [data]);
+        return practitioner;
+    }
+
+    /// <summary>The three inline documents of one practitioner stream, folded together.</summary>
+    public sealed class Documents(Guid id)
+    {
+        public Guid Id { get; } = id;
+        public Practitioner? Practitioner { get; set; }
+        public PractitionerProfile? Profile { get; set; }
+        public Timeline? Timeline { get; set; }
+        public long Version { get; set; }
+
+        public void Apply(IEvent e)
+        {
+            Practitioner = RawLedger.Apply(Practitioner, e.Data);
+            Profile = Profiles.Evolve(Profile, Id, e);
+            Timeline = Timelines.Evolve(Timeline, Id, e);
+            Version = e.Version;
+        }
+    }
+
+    public static readonly (string Table, Type Type)[] DocumentTables =
+    [
+        ("ledger.mt_doc_practitioner", typeof(Practitioner)),
+        ("ledger.mt_doc_practitionerprofile", typeof(PractitionerProfile)),
+        ("ledger.mt_doc_timeline", typeof(Timeline))
+    ];
+
+    public static string DotnetType(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
+
+    public static string Upsert(string table) =>
+        $"insert into {table} (id, data, mt_last_modified, mt_dotnet_type, mt_version) values ($1, $2, transaction_timestamp(), $3, $4) " +
+        "on conflict (id) do update set data = excluded.data, mt_last_modified = excluded.mt_last_modified, mt_version = excluded.mt_version";
+
+    public static NpgsqlParameter Jsonb(string json) => new() { Value = json, NpgsqlDbType = NpgsqlDbType.Jsonb };
+    public static NpgsqlParameter Param<T>(T value) => new NpgsqlParameter<T> { TypedValue = value };
+}

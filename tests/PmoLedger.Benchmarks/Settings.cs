@@ -1,0 +1,74 @@
+using System.Globalization;
+using PmoLedger.Infrastructure;
+
+namespace PmoLedger.Benchmarks;
+
+/// <summary>Command-line settings. `--quick` shrinks every phase to a smoke test of the harness.</summary>
+public sealed class Settings
+{
+    public bool Quick { get; private init; }
+    public int Runs { get; private init; } = 3;
+    public TimeSpan Warmup { get; private init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan Duration { get; private init; } = TimeSpan.FromSeconds(6);
+    public int[] Concurrency { get; private init; } = [8, 32];
+    public int RebuildEvents { get; private init; } = 1_000_000;
+    public int[] AsOfSizes { get; private init; } = [100, 1_000, 10_000];
+    public string[] Phases { get; private init; } = ["coldstart", "ingest", "timeline", "asof", "rebuild"];
+    public string ServiceDll { get; private init; } = "";
+    public string Connection { get; private init; } = "";
+    public string RebuildConnection { get; private init; } = "";
+    public string TypeLoadMode { get; private init; } = "Static";
+    public string Output { get; private init; } = "docs/benchmarks.json";
+
+    public const int ServicePort = 5391;
+    public const int ReferencePort = 5392;
+    public const int ColdStartPort = 5393;
+
+    /// <summary>The service is started with this key, so the benchmark can mint tokens it accepts.</summary>
+    public static readonly AuthSettings Auth = new() { SigningKey = "pmoledger-benchmark-signing-key-not-a-secret-0123456789" };
+
+    /// <summary>This program's own dll: the reference server runs as a child process of it.</summary>
+    public static string SelfDll => typeof(Settings).Assembly.Location;
+
+    public static Settings Parse(string[] args)
+    {
+        string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        int Int(string name, int fallback) => Value(name) is { } v ? int.Parse(v.Replace("_", ""), CultureInfo.InvariantCulture) : fallback;
+
+        var quick = args.Contains("--quick");
+        var settings = new Settings
+        {
+            Quick = quick,
+            Runs = Int("--runs", 3),
+            Warmup = TimeSpan.FromSeconds(quick ? 0.5 : 2),
+            Duration = TimeSpan.FromSeconds(Int("--seconds", quick ? 1 : 6)),
+            RebuildEvents = Int("--events", quick ? 5_000 : 1_000_000),
+            AsOfSizes = quick ? [100, 1_000] : [100, 1_000, 10_000],
+            Phases = Value("--phases")?.Split(',') ?? ["coldstart", "ingest", "timeline", "asof", "rebuild"],
+            ServiceDll = Path.GetFullPath(Value("--service-dll") ?? throw new ArgumentException("--service-dll is required")),
+            Connection = Value("--connection") ?? throw new ArgumentException("--connection is required"),
+            RebuildConnection = Value("--rebuild-connection") ?? throw new ArgumentException("--rebuild-connection is required"),
+            TypeLoadMode = Value("--type-load-mode") ?? "Static",
+            Output = Value("--out") ?? "docs/benchmarks.json"
+        };
+        if (settings.Runs < 1) throw new ArgumentException("--runs must be at least 1");
+        return settings;
+    }
+
+    /// <summary>The environment of a production start: no demo data, a real signing key, pre-generated handlers.</summary>
+    public Dictionary<string, string> ServiceEnvironment(string connection, string? typeLoadMode = null) => new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["ConnectionStrings__Ledger"] = connection,
+        ["Auth__SigningKey"] = Auth.SigningKey!,
+        ["Demo__SeedOnStart"] = "false",
+        ["Wolverine__TypeLoadMode"] = typeLoadMode ?? TypeLoadMode
+    };
+
+    public ChildProcess StartService(string connection, int port = ServicePort, string? typeLoadMode = null) =>
+        ChildProcess.Start("service", ServiceDll, [], ServiceEnvironment(connection, typeLoadMode), port);
+
+    public ChildProcess StartReference(string? connection, int port = ReferencePort) =>
+        ChildProcess.Start("reference", SelfDll, connection is null ? ["ref-server"] : ["ref-server", "--connection", connection],
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" }, port);
+}
