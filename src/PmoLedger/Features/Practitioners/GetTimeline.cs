@@ -90,3 +90,22 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
         return $"Became {s.Title} ({details}) at {s.Organisation} ({s.Industry}){concurrent}.";
     }
 }
+
+public sealed record TimelineView(Guid PractitionerId, IReadOnlyList<TimelineEntry> Entries)
+{
+    public static TimelineView From(Timeline t) => new(t.Id, t.Entries);
+}
+
+public static class GetTimelineEndpoint
+{
+    public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
+
+    [WolverineGet("/api/practitioners/{id}/timeline", OperationId = "getTimeline")]
+    public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
+    {
+        var timeline = await session.LoadAsync<Timeline>(id, ct);
+        return timeline is null
+            ? Results.Problem(Problems.NotFound($"No practitioner {id}."))
+            : Results.Ok(TimelineView.From(timeline));
+    }
+}
