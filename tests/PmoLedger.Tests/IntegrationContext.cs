@@ -71,5 +71,11 @@ public abstract class IntegrationContext(AppFixture fixture) : IAsyncLifetime
         return await session.Events.QueryAllRawEvents().Where(e => e.EventTypeName != "tombstone").CountAsync();
     }
 
+    protected async Task<int> EventCountFor(Guid streamId)
+    {
+        await using var session = Store.QuerySession();
+        return (await session.Events.FetchStreamAsync(streamId)).Count;
+    }
+
     protected sealed record IdResponse(Guid Id);
 }

@@ -75,16 +75,19 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
 
     private static string Describe(CareerLevelReached c) => c.Previous switch
     {
-        null => $"Started a PMO career at {c.Level.Wire()} level ({c.Level.Label()}).",
+        null => $"Started a PMO career at the {c.Level.Wire()} career level ({c.Level.Label()}).",
         { } previous when c.Level < previous => $"Career level is now {c.Level.Wire()} ({c.Level.Label()}), moving from {previous.Wire()}.",
         { } previous => $"Reached the {c.Level.Wire()} career level ({c.Level.Label()}), up from {previous.Wire()}."
     };
 
     private static string Describe(RoleStarted s)
     {
-        var specialism = s.Specialism is { } sp ? $", {sp.Wire()}" : "";
+        // "PMO Analyst (PMO Analyst, …)" says it twice; name the family only when the title differs.
+        var family = string.Equals(s.Title, s.RoleFamily.Label(), StringComparison.OrdinalIgnoreCase) ? null : s.RoleFamily.Label();
+        var details = string.Join(", ", new[] { family, s.Specialism?.Wire(), s.EmploymentType.Wire(), $"{s.OfficeType.Wire()} office" }
+            .Where(d => d is not null));
         var concurrent = s.Concurrent ? " alongside their main role" : "";
-        return $"Became {s.Title} ({s.RoleFamily.Label()}{specialism}, {s.EmploymentType.Wire()}, {s.OfficeType.Wire()} office) at {s.Organisation} ({s.Industry}){concurrent}.";
+        return $"Became {s.Title} ({details}) at {s.Organisation} ({s.Industry}){concurrent}.";
     }
 }
 

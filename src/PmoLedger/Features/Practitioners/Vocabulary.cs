@@ -53,7 +53,7 @@ public static class Vocabulary
 
     public static string Label(this CareerLevel level) => level switch
     {
-        CareerLevel.Entry => "entry level",
+        CareerLevel.Entry => "entry to a PMO career",
         CareerLevel.Working => "working in a PMO team",
         CareerLevel.Managing => "managing a PMO",
         _ => "directing a PMO"
