@@ -13,7 +13,16 @@ REBUILD_CONNECTION="$(./db.sh "${PMOLEDGER_BENCH_DB:-pmoledger_bench}_rebuild" |
 
 # Pre-generated handlers: `codegen write` needs the production settings, not a running service.
 GENERATED=src/PmoLedger/Internal/Generated
-trap 'rm -rf "$GENERATED"' EXIT
+# Child processes (service, reference app) are recorded by pid; whatever outlives the run is ended.
+export PMOLEDGER_BENCH_PIDFILE="$(mktemp)"
+cleanup() {
+  rm -rf "$GENERATED"
+  grep -v '^done ' "$PMOLEDGER_BENCH_PIDFILE" | while read -r pid; do
+    grep -qx "done $pid" "$PMOLEDGER_BENCH_PIDFILE" || kill "$pid" 2>/dev/null || true
+  done
+  rm -f "$PMOLEDGER_BENCH_PIDFILE"
+}
+trap cleanup EXIT
 rm -rf "$GENERATED"
 echo "bench: generating Wolverine handler code and building Release..."
 ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__Ledger="$CONNECTION" Demo__SeedOnStart=false \
@@ -22,7 +31,7 @@ ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__Ledger="$CONNECTION" Demo__
 dotnet build tests/PmoLedger.Benchmarks -c Release -nologo -v quiet >/dev/null
 rm -rf "$GENERATED"
 
+PMOLEDGER_BENCH_SERVICE_DLL=src/PmoLedger/bin/Release/net10.0/PmoLedger.dll \
 dotnet tests/PmoLedger.Benchmarks/bin/Release/net10.0/PmoLedger.Benchmarks.dll \
-  --service-dll src/PmoLedger/bin/Release/net10.0/PmoLedger.dll \
   --connection "$CONNECTION" --rebuild-connection "$REBUILD_CONNECTION" \
   --out docs/benchmarks.json "$@"

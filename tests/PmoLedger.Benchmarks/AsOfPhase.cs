@@ -24,8 +24,9 @@ public static class AsOfPhase
             var iterations = Math.Max(3, (settings.Quick ? 2_000 : 20_000) / size);
 
             // Warm both paths (JIT, prepared statement, page cache) before timing.
-            await Marten(store, id, asOf);
-            await Raw(db, id, asOf);
+            // ...and check the reference reconstructs the same profile, or the comparison means nothing.
+            var same = JsonSerializer.Serialize(await Marten(store, id, asOf), RawLedger.Json) == JsonSerializer.Serialize(await Raw(db, id, asOf), RawLedger.Json);
+            if (!same) Console.WriteLine($"  ! {size} events: Marten and the raw fold reconstructed different profiles");
 
             var runs = new List<(double Marten, double Raw)>();
             for (var run = 1; run <= settings.Runs; run++)
@@ -36,7 +37,9 @@ public static class AsOfPhase
             }
             var ratio = Ratio.Of(runs.Select(x => x.Marten / x.Raw));
             Console.WriteLine($"  {size,6} events: Marten {Stats.Median(runs.Select(x => x.Marten)),8:0.00} ms, raw {Stats.Median(runs.Select(x => x.Raw)),8:0.00} ms (medians of {iterations}); ratio {ratio} [target <= 2]");
-            results.Add(new { events = size, iterations, ratio, martenMedianMs = runs.Select(x => Math.Round(x.Marten, 3)), rawMedianMs = runs.Select(x => Math.Round(x.Raw, 3)) });
+            Summary.AtMost($"as-of, {size} events", ratio, 2,
+                $"Marten {Stats.Median(runs.Select(x => x.Marten)):0.00} ms vs raw {Stats.Median(runs.Select(x => x.Raw)):0.00} ms (median latency)");
+            results.Add(new { events = size, iterations, ratio, sameProfile = same, martenMedianMs = runs.Select(x => Math.Round(x.Marten, 3)), rawMedianMs = runs.Select(x => Math.Round(x.Raw, 3)) });
         }
         return results;
     }

@@ -57,6 +57,8 @@ public static class BenchMain
                 serviceMiB = Math.Round(service.PeakMemoryMiB(), 1), referenceAppMiB = Math.Round(reference.PeakMemoryMiB(), 1),
                 note = "VmHWM of the long-running service and reference app after the ingest and timeline phases"
             };
+            Summary.Lines.Add(new Summary.Line("service peak memory (VmHWM)", Ratio.Of([service.PeakMemoryMiB() / reference.PeakMemoryMiB()]), "-", true,
+                $"service {service.PeakMemoryMiB():0} MiB vs reference app {reference.PeakMemoryMiB():0} MiB after ingest + timeline"));
             Console.WriteLine($"\nPeak memory (VmHWM): service {service.PeakMemoryMiB():0} MiB, reference app {reference.PeakMemoryMiB():0} MiB");
         }
 
@@ -68,6 +70,8 @@ public static class BenchMain
 
         if (settings.Phases.Contains("rebuild")) report["rebuild"] = await RebuildPhase.RunAsync(settings);
 
+        Summary.Print();
+        report["summary"] = Summary.Lines;
         report["benchmarkPeakMiB"] = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1);
         report["totalSeconds"] = Math.Round(total.Elapsed.TotalSeconds, 1);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(settings.Output))!);

@@ -48,7 +48,15 @@ public sealed class ChildProcess : IAsyncDisposable
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var started = Stopwatch.GetTimestamp();
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {dll}");
+        // bench.sh ends whatever is left of these by pid if this process is killed.
+        Record(process.Id.ToString());
         return new ChildProcess(name, process, new Uri(url), started);
+    }
+
+    private static void Record(string line)
+    {
+        if (Environment.GetEnvironmentVariable("PMOLEDGER_BENCH_PIDFILE") is { Length: > 0 } pidFile)
+            File.AppendAllText(pidFile, line + Environment.NewLine);
     }
 
     private void Keep(string? line)
@@ -108,6 +116,7 @@ public sealed class ChildProcess : IAsyncDisposable
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
+        Record($"done {process.Id}");
         process.Dispose();
     }
 }

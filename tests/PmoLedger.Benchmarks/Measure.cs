@@ -120,3 +120,25 @@ public static class LoadGenerator
             serverCores is { } s ? Math.Round(s, 3) : null);
     }
 }
+
+/// <summary>The one-line-per-figure summary printed at the end and kept in the JSON.</summary>
+public static class Summary
+{
+    public sealed record Line(string Figure, Ratio Ratio, string Target, bool Met, string Detail);
+
+    public static readonly List<Line> Lines = [];
+
+    public static void AtLeast(string figure, Ratio ratio, double target, string detail) =>
+        Lines.Add(new Line(figure, ratio, $">= {target}", ratio.Median >= target, detail));
+
+    public static void AtMost(string figure, Ratio ratio, double target, string detail) =>
+        Lines.Add(new Line(figure, ratio, $"<= {target}", ratio.Median <= target, detail));
+
+    public static void Print()
+    {
+        Console.WriteLine("\n== Summary (ratio = ledger / same-run reference; median of runs, min-max)");
+        Console.WriteLine($"  {"figure",-36} {"ratio",-22} {"target",-8} {"met",-4} detail");
+        foreach (var l in Lines)
+            Console.WriteLine($"  {l.Figure,-36} {$"{l.Ratio.Median:0.00} ({l.Ratio.Min:0.00}-{l.Ratio.Max:0.00})",-22} {l.Target,-8} {(l.Met ? "yes" : "no"),-4} {l.Detail}");
+    }
+}

@@ -45,7 +45,9 @@ public sealed class Settings
             RebuildEvents = Int("--events", quick ? 5_000 : 1_000_000),
             AsOfSizes = quick ? [100, 1_000] : [100, 1_000, 10_000],
             Phases = Value("--phases")?.Split(',') ?? ["coldstart", "ingest", "timeline", "asof", "rebuild"],
-            ServiceDll = Path.GetFullPath(Value("--service-dll") ?? throw new ArgumentException("--service-dll is required")),
+            // The path may come through the environment, so this process's command line doesn't name PmoLedger.dll.
+            ServiceDll = Path.GetFullPath(Value("--service-dll") ?? Environment.GetEnvironmentVariable("PMOLEDGER_BENCH_SERVICE_DLL")
+                ?? throw new ArgumentException("--service-dll (or PMOLEDGER_BENCH_SERVICE_DLL) is required")),
             Connection = Value("--connection") ?? throw new ArgumentException("--connection is required"),
             RebuildConnection = Value("--rebuild-connection") ?? throw new ArgumentException("--rebuild-connection is required"),
             TypeLoadMode = Value("--type-load-mode") ?? "Static",
