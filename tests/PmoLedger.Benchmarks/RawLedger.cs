@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
 using JasperFx.Events;
+
+using Weasel.Core;
 using Npgsql;
 using NpgsqlTypes;
 using PmoLedger.Features.Practitioners;
@@ -17,13 +19,23 @@ namespace PmoLedger.Benchmarks;
 /// </summary>
 public static class RawLedger
 {
+    /// <summary>
+    /// Exactly the JSON options Marten stores with (LedgerStore: enums as strings, camelCase, then
+    /// Json.Configure), so hand-written rows are the same bytes Marten writes. Marten's own enum
+    /// converter comes first, so stored enums read "Analyst", not the API's "analyst".
+    /// </summary>
     public static readonly JsonSerializerOptions Json = CreateJson();
 
     private static JsonSerializerOptions CreateJson()
     {
-        var options = new JsonSerializerOptions();
-        PmoLedger.Infrastructure.Json.Configure(options);
-        return options;
+        JsonSerializerOptions? captured = null;
+        var marten = new Marten.Services.SystemTextJsonSerializer { EnumStorage = EnumStorage.AsString, Casing = Casing.CamelCase };
+        marten.Configure((JsonSerializerOptions options) =>
+        {
+            PmoLedger.Infrastructure.Json.Configure(options);
+            captured = options;
+        });
+        return captured ?? throw new InvalidOperationException("Marten did not hand out its JSON options.");
     }
 
     public static readonly PractitionerProfileProjection Profiles = new();
