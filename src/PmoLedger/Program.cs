@@ -30,7 +30,7 @@ try
     builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = LedgerExceptionHandler.Customize);
     builder.Services.AddExceptionHandler<LedgerExceptionHandler>();
     builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment));
-    builder.Services.AddOpenApi();
+    builder.Services.AddOpenApi(OpenApiSetup.Configure);
     builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql");
 
     builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString))

@@ -1,6 +1,5 @@
 using JasperFx;
 using JasperFx.CommandLine;
-using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace PmoLedger.Infrastructure;

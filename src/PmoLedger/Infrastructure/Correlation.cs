@@ -2,8 +2,6 @@ using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.CodeGeneration.Frames;
 using Serilog.Context;
-using Wolverine;
-using Wolverine.Http;
 
 namespace PmoLedger.Infrastructure;
 

@@ -1,4 +1,3 @@
-using Marten;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 

@@ -3,7 +3,6 @@ using JasperFx;
 using JasperFx.Events;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Infrastructure;

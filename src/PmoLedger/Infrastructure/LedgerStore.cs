@@ -1,7 +1,6 @@
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
-using Marten;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 using Weasel.Core;

@@ -1,6 +1,3 @@
-using System.Security.Claims;
-using Microsoft.AspNetCore.Mvc;
-using Wolverine.Http;
 
 namespace PmoLedger.Infrastructure;
 

@@ -1,5 +1,3 @@
-using PmoLedger.Infrastructure;
-using Wolverine;
 
 namespace PmoLedger.Features.Practitioners;
 

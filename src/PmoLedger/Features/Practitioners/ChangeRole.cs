@@ -1,9 +1,3 @@
-using System.Security.Claims;
-using Microsoft.AspNetCore.Mvc;
-using PmoLedger.Infrastructure;
-using Wolverine;
-using Wolverine.Http;
-using Wolverine.Marten;
 
 namespace PmoLedger.Features.Practitioners;
 

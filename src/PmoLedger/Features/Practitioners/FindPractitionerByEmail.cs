@@ -1,8 +1,3 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using PmoLedger.Infrastructure;
-using Wolverine.Http;
 
 namespace PmoLedger.Features.Practitioners;
 

@@ -1,10 +1,5 @@
-using System.Security.Claims;
 using JasperFx.Events;
-using Marten;
 using Marten.Events.Aggregation;
-using Microsoft.AspNetCore.Mvc;
-using PmoLedger.Infrastructure;
-using Wolverine.Http;
 
 namespace PmoLedger.Features.Practitioners;
 

@@ -1,4 +1,3 @@
-using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Features.Practitioners;
 

@@ -1,6 +1,3 @@
-using PmoLedger.Infrastructure;
-using Wolverine;
-using Wolverine.Marten;
 
 namespace PmoLedger.Features.Practitioners;
 

@@ -1,10 +1,4 @@
 using System.Net.Mail;
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using PmoLedger.Infrastructure;
-using Wolverine.Http;
-using Wolverine.Marten;
 
 namespace PmoLedger.Features.Practitioners;
 

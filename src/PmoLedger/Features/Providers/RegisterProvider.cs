@@ -1,9 +1,3 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Mvc;
-using PmoLedger.Infrastructure;
-using Wolverine.Http;
-using Wolverine.Marten;
 
 namespace PmoLedger.Features.Providers;
 

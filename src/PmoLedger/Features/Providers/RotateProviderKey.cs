@@ -1,8 +1,3 @@
-using Marten;
-using Microsoft.AspNetCore.Authorization;
-using PmoLedger.Infrastructure;
-using Wolverine.Http;
-using Wolverine.Marten;
 
 namespace PmoLedger.Features.Providers;
 
