@@ -143,7 +143,7 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
 
     public static void AddUpserts(NpgsqlBatch batch, RawLedger.Documents docs)
     {
-        object?[] documents = [docs.Practitioner, docs.Profile, docs.Timeline];
+        var documents = docs.All;
         for (var i = 0; i < documents.Length; i++)
         {
             var (table, type) = RawLedger.DocumentTables[i];

@@ -90,6 +90,9 @@ public static class RawLedger
         public Timeline? Timeline { get; set; }
         public long Version { get; set; }
 
+        /// <summary>In the order of <see cref="DocumentTables"/>.</summary>
+        public object?[] All => [Practitioner, Profile, Timeline];
+
         public void Apply(IEvent e)
         {
             Practitioner = RawLedger.Apply(Practitioner, e.Data);
@@ -97,6 +100,22 @@ public static class RawLedger
             Timeline = Timelines.Evolve(Timeline, Id, e);
             Version = e.Version;
         }
+    }
+
+    /// <summary>Reads one stream's events in order and folds its three documents, as the rebuild reference does.</summary>
+    public static async Task<Documents> FoldStreamAsync(NpgsqlDataSource db, Guid id)
+    {
+        await using var command = db.CreateCommand(
+            "select data, mt_dotnet_type, version, timestamp, user_name from ledger.mt_events where stream_id = $1 order by version");
+        command.Parameters.Add(Param(id));
+        await using var reader = await command.ExecuteReaderAsync();
+        var docs = new Documents(id);
+        while (await reader.ReadAsync())
+        {
+            var data = JsonSerializer.Deserialize(reader.GetString(0), ClrType(reader.GetString(1)), Json)!;
+            docs.Apply(Wrap(data, id, reader.GetInt64(2), reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+        return docs;
     }
 
     public static readonly (string Table, Type Type)[] DocumentTables =

@@ -144,7 +144,7 @@ public static class RebuildPhase
 
         void Add(RawLedger.Documents docs)
         {
-            object?[] documents = [docs.Practitioner, docs.Profile, docs.Timeline];
+            var documents = docs.All;
             for (var i = 0; i < documents.Length; i++)
                 buffers[i].Add((docs.Id, JsonSerializer.Serialize(documents[i], RawLedger.DocumentTables[i].Type, RawLedger.Json), docs.Version));
         }
