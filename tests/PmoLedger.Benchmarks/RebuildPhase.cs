@@ -24,7 +24,7 @@ public static class RebuildPhase
         using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.RebuildConnection));
 
         var seed = Stopwatch.StartNew();
-        var (events, streams) = await SeedAsync(store, db, settings.RebuildEvents);
+        var (events, streams, streamType) = await SeedAsync(store, db, settings.RebuildEvents);
         Console.WriteLine($"  seeded {events:N0} events in {streams:N0} streams in {seed.Elapsed.TotalSeconds:0.0} s");
 
         var runs = new List<(double Marten, double Raw)>();
@@ -35,7 +35,7 @@ public static class RebuildPhase
             var m = await TimeAsync(() => MartenRebuildAsync(store, martenSecondsByProjection));
             await CheckAsync(db, streams, "Marten");
             var byMarten = await SampleAsync(db);
-            var r = await TimeAsync(() => RawRebuildAsync(db));
+            var r = await TimeAsync(() => RawRebuildAsync(db, streamType));
             await CheckAsync(db, streams, "hand-written");
             documentsMatch &= Same(byMarten, await SampleAsync(db));
             runs.Add((events / m, events / r));
@@ -107,7 +107,7 @@ public static class RebuildPhase
         }
     }
 
-    private static async Task RawRebuildAsync(NpgsqlDataSource db)
+    private static async Task RawRebuildAsync(NpgsqlDataSource db, string streamType)
     {
         await using var reading = await db.OpenConnectionAsync();
         await using var writing = await db.OpenConnectionAsync();
@@ -152,7 +152,7 @@ public static class RebuildPhase
         await using var command = new NpgsqlCommand(
             "select e.stream_id, e.version, e.data, e.mt_dotnet_type, e.timestamp, e.user_name from ledger.mt_events e " +
             "join ledger.mt_streams s on s.id = e.stream_id where s.type = $1 and not e.is_archived order by e.stream_id, e.version", reading);
-        command.Parameters.Add(RawLedger.Param(StreamType));
+        command.Parameters.Add(RawLedger.Param(streamType));
         await using var reader = await command.ExecuteReaderAsync();
         RawLedger.Documents? current = null;
         while (await reader.ReadAsync())
@@ -173,25 +173,24 @@ public static class RebuildPhase
         await transaction.CommitAsync();
     }
 
-    private static string StreamType = "";
-
     /// <summary>
     /// One realistic career appended through Marten (so rows are exactly what Marten writes),
     /// then copied in SQL under new stream ids until the events table holds N events.
     /// </summary>
-    private static async Task<(long Events, long Streams)> SeedAsync(IDocumentStore store, NpgsqlDataSource db, int target)
+    private static async Task<(long Events, long Streams, string StreamType)> SeedAsync(IDocumentStore store, NpgsqlDataSource db, int target)
     {
         await using (var drop = db.CreateCommand($"drop schema if exists {LedgerStore.Schema} cascade")) await drop.ExecuteNonQueryAsync();
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 
         var template = await TemplateStreamAsync(store);
+        string streamType;
         await using (var probe = db.CreateCommand("select (select count(*) from ledger.mt_events), (select type from ledger.mt_streams where id = $1)"))
         {
             probe.Parameters.Add(RawLedger.Param(template));
             await using var reader = await probe.ExecuteReaderAsync();
             await reader.ReadAsync();
             var perStream = reader.GetInt64(0);
-            StreamType = reader.GetString(1);
+            streamType = reader.GetString(1);
             var copies = Math.Max(0, (int)Math.Ceiling((target - perStream) / (double)perStream));
             await reader.CloseAsync();
 
@@ -226,7 +225,7 @@ public static class RebuildPhase
         await using var totals = db.CreateCommand("select (select count(*) from ledger.mt_events), (select count(*) from ledger.mt_streams)");
         await using var result = await totals.ExecuteReaderAsync();
         await result.ReadAsync();
-        return (result.GetInt64(0), result.GetInt64(1));
+        return (result.GetInt64(0), result.GetInt64(1), streamType);
     }
 
     /// <summary>A twelve-year career of four roles, decided by the service's own rules.</summary>
