@@ -34,11 +34,11 @@ public sealed class HttpPhases(Settings settings, HttpClient http, NpgsqlDataSou
             var vsEmpty = Ratio.Of(runs.Select(x => x.Service.RequestsPerSecond / x.Empty.RequestsPerSecond));
             var p99VsRaw = Ratio.Of(runs.Select(x => x.Service.P99Ms / x.Raw.P99Ms));
             Console.WriteLine($"  c={concurrency}: throughput vs lower reference {vsLower} [target >= 0.5]; vs raw {vsRaw.Median:0.00}x; vs empty {vsEmpty.Median:0.00}x; p99 vs raw {p99VsRaw.Median:0.00}x");
-            var med = (Func<LoadResult, double> f, Func<(LoadResult Service, LoadResult Raw, LoadResult Empty), LoadResult> pick) => Stats.Median(runs.Select(x => f(pick(x))));
+            double Med(Func<(LoadResult Service, LoadResult Raw, LoadResult Empty), double> figure) => Stats.Median(runs.Select(figure));
             Summary.AtLeast($"ingest c={concurrency} req/s vs lower ref", vsLower, 0.5,
-                $"service {med(r => r.RequestsPerSecond, x => x.Service):0} req/s (p50 {med(r => r.P50Ms, x => x.Service):0.0} ms, p99 {med(r => r.P99Ms, x => x.Service):0.0} ms); " +
-                $"raw {med(r => r.RequestsPerSecond, x => x.Raw):0} req/s (p99 {med(r => r.P99Ms, x => x.Raw):0.0} ms); empty POST {med(r => r.RequestsPerSecond, x => x.Empty):0} req/s; " +
-                $"generator {med(r => r.GeneratorCores, x => x.Service):0.00} cores, service {med(r => r.ServerCores ?? 0, x => x.Service):0.00} cores");
+                $"service {Med(x => x.Service.RequestsPerSecond):0} req/s (p50 {Med(x => x.Service.P50Ms):0.0} ms, p99 {Med(x => x.Service.P99Ms):0.0} ms); " +
+                $"raw {Med(x => x.Raw.RequestsPerSecond):0} req/s (p99 {Med(x => x.Raw.P99Ms):0.0} ms); empty POST {Med(x => x.Empty.RequestsPerSecond):0} req/s; " +
+                $"generator {Med(x => x.Service.GeneratorCores):0.00} cores, service {Med(x => x.Service.ServerCores ?? 0):0.00} cores");
             byConcurrency.Add(new
             {
                 concurrency,
