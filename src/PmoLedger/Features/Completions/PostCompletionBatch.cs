@@ -23,7 +23,8 @@ public sealed record BatchEntry(BatchTarget? Target, CompleteTraining? Completio
 public sealed record BatchResult(
     int Index, int Status,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? CompletionId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ProblemDetails? Problem);
+    // object, so a validation problem is written with its 'errors' (the declared type would drop them).
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] object? Problem);
 
 public sealed record BatchResponse(IReadOnlyList<BatchResult> Results);
 
