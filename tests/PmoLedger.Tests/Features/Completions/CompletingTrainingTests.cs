@@ -14,7 +14,13 @@ public class CompletingTrainingTests(AppFixture fixture) : ProviderContext(fixtu
         var provider = await RegisterProvider("PMO Academy");
         var id = await RegisterPractitioner();
 
-        var completionId = await Complete(provider.ApiKey, id, Completion(evidenceUrl: "https://pmo.academy/certificates/77"));
+        var result = await WithKey(provider.ApiKey, s =>
+        {
+            s.Post.Json(Completion(evidenceUrl: "https://pmo.academy/certificates/77")).ToUrl($"/api/practitioners/{id}/completions");
+            s.WithRequestHeader("X-Correlation-ID", "upload-2026-03-02-a");
+            s.StatusCodeShouldBe(201);
+        });
+        var completionId = (await result.Json()).GetProperty("completionId").GetGuid();
 
         await using var session = Store.QuerySession();
         var events = await session.Events.FetchStreamAsync(id);
@@ -28,7 +34,7 @@ public class CompletingTrainingTests(AppFixture fixture) : ProviderContext(fixtu
         data.CpdPoints.ShouldBe(7m);
         data.EvidenceUrl.ShouldBe("https://pmo.academy/certificates/77");
         recorded.UserName.ShouldBe($"provider:{provider.Id}");
-        recorded.CorrelationId.ShouldNotBeNullOrEmpty();
+        recorded.CorrelationId.ShouldBe("upload-2026-03-02-a");
     }
 
     [Fact]
