@@ -82,6 +82,11 @@ public sealed class CompletionReceipt
 /// <summary>The provider that posts, and what goes on the events it causes.</summary>
 public sealed record Poster(Guid ProviderId, string ProviderName, string? UserName, string? CorrelationId)
 {
+    /// <summary>Postings need a provider identity (an API key), not just the provider role.</summary>
+    public static ProblemDetails Required(ClaimsPrincipal user) => user.ProviderId() is null
+        ? Problems.Forbidden("Only a training provider, authenticated by its API key, may do this.")
+        : WolverineContinue.NoProblems;
+
     public static Poster From(ClaimsPrincipal user, HttpContext context) => new(
         user.ProviderId()!.Value, user.FindFirstValue("provider_name") ?? "", user.Identity?.Name,
         context.Items[Correlation.ItemKey] as string);
@@ -222,6 +227,8 @@ public static class CompletionIngest
 
 public static class CompleteTrainingEndpoint
 {
+    public static ProblemDetails Before(ClaimsPrincipal user) => Poster.Required(user);
+
     public static ProblemDetails Validate(CompleteTraining command, TimeProvider clock)
     {
         var problems = new Problems();

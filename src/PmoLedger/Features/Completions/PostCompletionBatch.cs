@@ -247,6 +247,8 @@ public static class CompletionBatch
 
 public static class PostCompletionBatchEndpoint
 {
+    public static ProblemDetails Before(ClaimsPrincipal user) => Poster.Required(user);
+
     [WolverinePost("/api/completions/batch", OperationId = "postCompletionBatch")]
     [Authorize(Roles = Roles.Provider)]
     public static async Task<IResult> Post(HttpRequest request, ClaimsPrincipal user, IDocumentStore store, TimeProvider clock,

@@ -18,6 +18,8 @@ public sealed record RevokeCompletion(string? Reason);
 
 public static class RevokeCompletionEndpoint
 {
+    public static ProblemDetails Before(ClaimsPrincipal user) => Poster.Required(user);
+
     public static ProblemDetails Validate(RevokeCompletion command) =>
         new Problems().Required("reason", command.Reason).MaxLength("reason", command.Reason, 1000).ToProblem();
 

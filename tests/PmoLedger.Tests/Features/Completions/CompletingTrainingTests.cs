@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Alba;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using PmoLedger.Features.Completions;
 using PmoLedger.Tests.Features.Providers;
 
@@ -254,6 +255,32 @@ public class CompletingTrainingTests(AppFixture fixture) : ProviderContext(fixtu
             s.WithRequestHeader("Content-Type", "application/json");
             s.StatusCodeShouldBe(400);
             s.ContentTypeShouldBe("application/problem+json");
+        });
+    }
+}
+
+public class ProviderIdentityTests(AppFixture fixture) : ProviderContext(fixture)
+{
+    [Fact]
+    public async Task a_token_with_the_provider_role_but_no_provider_id_is_403_not_a_failure()
+    {
+        var id = await RegisterPractitioner();
+        var token = Host.Services.GetRequiredService<PmoLedger.Infrastructure.AuthSettings>()
+            .Mint(PmoLedger.Infrastructure.Roles.Provider, null, "someone", DateTimeOffset.UtcNow);
+        await As(token, s =>
+        {
+            s.Post.Json(Completion()).ToUrl($"/api/practitioners/{id}/completions");
+            s.StatusCodeShouldBe(403);
+        });
+        await As(token, s =>
+        {
+            s.Post.Json(new { items = Array.Empty<object>() }).ToUrl("/api/completions/batch");
+            s.StatusCodeShouldBe(403);
+        });
+        await As(token, s =>
+        {
+            s.Post.Json(new { reason = "x" }).ToUrl($"/api/completions/{Guid.NewGuid()}/revoke");
+            s.StatusCodeShouldBe(403);
         });
     }
 }
