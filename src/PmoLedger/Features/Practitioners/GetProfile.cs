@@ -1,5 +1,6 @@
 using JasperFx.Events;
 using Marten.Events.Aggregation;
+using PmoLedger.Features.Completions;
 
 namespace PmoLedger.Features.Practitioners;
 
@@ -22,6 +23,9 @@ public sealed class PractitionerProfile
     public string Email { get; set; } = "";
     public CareerLevel? CareerLevel { get; set; }
     public List<RoleRecord> Roles { get; set; } = [];
+
+    /// <summary>Provider-posted completions that still count (revoked ones do not).</summary>
+    public int Completions { get; set; }
     public int Version { get; set; }
 }
 
@@ -51,6 +55,13 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
             case CareerLevelReached c:
                 profile.CareerLevel = c.Level;
                 break;
+            case TrainingCompleted:
+                profile.Completions++;
+                break;
+            case CompletionRevoked:
+                // The aggregate records a revocation at most once per completion.
+                profile.Completions--;
+                break;
         }
         return profile;
     }
@@ -62,7 +73,7 @@ public sealed record CurrentRoleView(
 
 public sealed record ProfileView(
     Guid Id, string FullName, string Email, CareerLevel CareerLevel, decimal PmoExperienceYears,
-    CurrentRoleView? CurrentRole, int Version)
+    CurrentRoleView? CurrentRole, int Completions, int Version)
 {
     /// <summary>The profile as it reads on <paramref name="day"/>: the same projection, with time-dependent figures for that day.</summary>
     public static ProfileView From(PractitionerProfile p, DateOnly day)
@@ -75,7 +86,7 @@ public sealed record ProfileView(
             Career.ExperienceYears(periods, day),
             current is null ? null : new CurrentRoleView(current.RoleId, current.Title, current.RoleFamily, current.Specialism,
                 current.EmploymentType, current.Organisation, current.Industry, current.OfficeType, current.StartedOn, current.Concurrent),
-            p.Version);
+            p.Completions, p.Version);
     }
 }
 

@@ -1,5 +1,6 @@
 using JasperFx.Events;
 using Marten.Events.Aggregation;
+using PmoLedger.Features.Completions;
 
 namespace PmoLedger.Features.Practitioners;
 
@@ -64,6 +65,14 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
             case CareerLevelReached c:
                 timeline.Add(e, c.EffectiveOn, "career-level-reached", Describe(c), null);
                 break;
+            case TrainingCompleted t:
+                timeline.Add(e, t.CompletedOn, "training-completed", Describe(t), t.CompletionId);
+                break;
+            case CompletionRevoked r:
+                // The entry stays where it was: history shows it happened and was withdrawn.
+                foreach (var entry in timeline.Entries.Where(x => x.Ref == r.CompletionId && x.Kind == "training-completed"))
+                    entry.Status = "revoked";
+                break;
         }
         return timeline;
     }
@@ -74,6 +83,12 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
         { } previous when c.Level < previous => $"Career level is now {c.Level.Wire()} ({c.Level.Label()}), moving from {previous.Wire()}.",
         { } previous => $"Reached the {c.Level.Wire()} career level ({c.Level.Label()}), up from {previous.Wire()}."
     };
+
+    private static string Describe(TrainingCompleted t)
+    {
+        var points = t.CpdPoints.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+        return $"Completed {t.CourseCode} '{t.CourseTitle}' with {t.ProviderName} ({t.Outcome.Wire()}, {points} CPD point{(t.CpdPoints == 1 ? "" : "s")}).";
+    }
 
     private static string Describe(RoleStarted s)
     {

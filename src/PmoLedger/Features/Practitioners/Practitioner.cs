@@ -1,3 +1,4 @@
+using PmoLedger.Features.Completions;
 
 namespace PmoLedger.Features.Practitioners;
 
@@ -17,6 +18,11 @@ public sealed record CareerLevelReached(CareerLevel Level, CareerLevel? Previous
     DateOnly IBusinessEvent.OccurredOn => EffectiveOn;
 }
 
+/// <summary>A provider-posted completion as later rules (revocation, CPD) need it.</summary>
+public sealed record CompletionRecord(
+    Guid CompletionId, Guid ProviderId, string ProviderReference, string CourseCode, TrainingOutcome Outcome,
+    DateOnly CompletedOn, decimal CpdPoints, bool Revoked);
+
 /// <summary>
 /// The write model: one stream per practitioner holds their whole record. It is rebuilt from
 /// events (an inline snapshot); handlers never change it, they return new events.
@@ -29,6 +35,7 @@ public sealed class Practitioner
     public List<RolePeriod> Roles { get; set; } = [];
     public CareerLevel? Level { get; set; }
     public DateOnly? LevelSince { get; set; }
+    public List<CompletionRecord> Completions { get; set; } = [];
 
     public static Practitioner Create(PractitionerRegistered e) =>
         new() { Id = e.PractitionerId, FullName = e.FullName, Email = e.Email };
@@ -46,6 +53,15 @@ public sealed class Practitioner
     {
         Level = e.Level;
         LevelSince = e.EffectiveOn;
+    }
+
+    public void Apply(TrainingCompleted e) => Completions.Add(new CompletionRecord(
+        e.CompletionId, e.ProviderId, e.ProviderReference, e.CourseCode, e.Outcome, e.CompletedOn, e.CpdPoints, Revoked: false));
+
+    public void Apply(CompletionRevoked e)
+    {
+        var index = Completions.FindIndex(c => c.CompletionId == e.CompletionId);
+        if (index >= 0) Completions[index] = Completions[index] with { Revoked = true };
     }
 
     public IEnumerable<RolePeriod> OpenRoles => Roles.Where(r => r.EndedOn is null);
