@@ -2,6 +2,8 @@ using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Plan;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 using Weasel.Core;
@@ -33,6 +35,8 @@ public static class LedgerStore
         // Read models.
         opts.Projections.Add<PractitionerProfileProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<TimelineProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<CpdLedgerProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<DevelopmentPlanProjection>(ProjectionLifecycle.Inline);
 
         opts.Schema.For<ProviderApiKey>().Index(x => x.ProviderId);
         opts.Schema.For<PractitionerEmail>();

@@ -3,6 +3,7 @@ using JasperFx.Events;
 using Marten;
 using Marten.Events.Aggregation;
 using Microsoft.AspNetCore.Mvc;
+using PmoLedger.Features.Certifications;
 using PmoLedger.Infrastructure;
 using Wolverine.Http;
 
@@ -27,6 +28,7 @@ public sealed class PractitionerProfile
     public string Email { get; set; } = "";
     public CareerLevel? CareerLevel { get; set; }
     public List<RoleRecord> Roles { get; set; } = [];
+    public List<CertificationRecord> Certifications { get; set; } = [];
     public int Version { get; set; }
 }
 
@@ -56,6 +58,9 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
             case CareerLevelReached c:
                 profile.CareerLevel = c.Level;
                 break;
+            default:
+                CertificationFacts.Record(profile.Certifications, e.Data);
+                break;
         }
         return profile;
     }
@@ -65,9 +70,13 @@ public sealed record CurrentRoleView(
     Guid RoleId, string Title, RoleFamily RoleFamily, Specialism? Specialism, EmploymentType EmploymentType,
     string Organisation, string Industry, OfficeType OfficeType, DateOnly StartedOn, bool Concurrent);
 
+/// <summary>A certification on the profile; its status is worked out for the day the profile is read.</summary>
+public sealed record CertificationView(
+    Guid CertificationId, string Code, string Name, string CertificateNumber, DateOnly AwardedOn, DateOnly RenewBy, CertificationStatus Status);
+
 public sealed record ProfileView(
     Guid Id, string FullName, string Email, CareerLevel CareerLevel, decimal PmoExperienceYears,
-    CurrentRoleView? CurrentRole, int Version)
+    CurrentRoleView? CurrentRole, IReadOnlyList<CertificationView> Certifications, int Version)
 {
     /// <summary>The profile as it reads on <paramref name="day"/>: the same projection, with time-dependent figures for that day.</summary>
     public static ProfileView From(PractitionerProfile p, DateOnly day)
@@ -80,6 +89,8 @@ public sealed record ProfileView(
             Career.ExperienceYears(periods, day),
             current is null ? null : new CurrentRoleView(current.RoleId, current.Title, current.RoleFamily, current.Specialism,
                 current.EmploymentType, current.Organisation, current.Industry, current.OfficeType, current.StartedOn, current.Concurrent),
+            p.Certifications.OrderBy(c => c.AwardedOn).Select(c => new CertificationView(c.CertificationId, c.Code, c.Name,
+                c.CertificateNumber, c.AwardedOn, c.RenewBy, c.StatusOn(day))).ToList(),
             p.Version);
     }
 }

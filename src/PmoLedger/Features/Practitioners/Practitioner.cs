@@ -1,3 +1,7 @@
+using PmoLedger.Features.Certifications;
+using PmoLedger.Features.Completions;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Plan;
 using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Features.Practitioners;
@@ -30,6 +34,11 @@ public sealed class Practitioner
     public List<RolePeriod> Roles { get; set; } = [];
     public CareerLevel? Level { get; set; }
     public DateOnly? LevelSince { get; set; }
+    public List<CertificationRecord> Certifications { get; set; } = [];
+
+    /// <summary>CPD entries: logged activities and provider completions (revoked ones marked).</summary>
+    public List<CpdEntry> Cpd { get; set; } = [];
+    public List<GoalRecord> Goals { get; set; } = [];
 
     public static Practitioner Create(PractitionerRegistered e) =>
         new() { Id = e.PractitionerId, FullName = e.FullName, Email = e.Email };
@@ -48,6 +57,15 @@ public sealed class Practitioner
         Level = e.Level;
         LevelSince = e.EffectiveOn;
     }
+
+    public void Apply(CertificationAwarded e) => CertificationFacts.Record(Certifications, e);
+    public void Apply(CertificationRenewed e) => CertificationFacts.Record(Certifications, e);
+    public void Apply(CertificationExpired e) => CertificationFacts.Record(Certifications, e);
+    public void Apply(CpdActivityLogged e) => CpdFacts.Record(Cpd, e);
+    public void Apply(TrainingCompleted e) => CpdFacts.Record(Cpd, e);
+    public void Apply(CompletionRevoked e) => CpdFacts.Record(Cpd, e);
+    public void Apply(GoalSet e) => PlanFacts.Record(Goals, e);
+    public void Apply(GoalAchieved e) => PlanFacts.Record(Goals, e);
 
     public IEnumerable<RolePeriod> OpenRoles => Roles.Where(r => r.EndedOn is null);
 
