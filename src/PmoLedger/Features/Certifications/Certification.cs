@@ -153,11 +153,12 @@ public static class CertificationRules
     /// <summary>
     /// The exam rule alone. A completion renews the latest certification whose code equals the course
     /// code (case-insensitive) when its outcome is passed, and:
-    /// - it falls inside the current cycle (after the cycle's first day, before renewBy): the next
-    ///   cycle runs from the old renewBy for three years, even if a late posting finds it already expired;
+    /// - it falls in the final year before renewBy: the next cycle runs from the old renewBy for three
+    ///   years, even if a late posting finds the certification already expired;
     /// - it falls on or after renewBy (the certification had lapsed): the pass reinstates it with a
     ///   cycle from the day of the pass (AfterExpiry), as a re-sit after expiry would;
-    /// - it falls on or before the cycle's first day (the exam that earned it, or older): nothing.
+    /// - it falls earlier (the exam that earned it, a re-sit soon after, a duplicate posting): nothing
+    ///   beyond its CPD points, so one cycle is never extended twice.
     /// </summary>
     public static IEnumerable<CertificationRenewed> ExamRenewals(IEnumerable<CertificationRecord> certifications, TrainingCompleted completion)
     {
@@ -169,7 +170,7 @@ public static class CertificationRules
 
         var cycle = certification.Current;
         var passedOn = completion.CompletedOn;
-        if (passedOn <= cycle.Start) yield break;
+        if (passedOn < cycle.RenewBy.AddYears(-1)) yield break;
 
         var lapsed = passedOn >= cycle.RenewBy;
         var start = lapsed ? passedOn : cycle.RenewBy;

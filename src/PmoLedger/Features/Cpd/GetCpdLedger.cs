@@ -53,7 +53,9 @@ public sealed record CpdLedgerView(Guid PractitionerId, string RuleVersion, IRea
             {
                 var cycle = certification.Cycles[i];
                 var result = CpdScheme.Evaluate(CpdRuleSet.Named(cycle.RuleVersion), ledger.Entries, cycle.Start, cycle.RenewBy);
-                var status = i < certification.Cycles.Count - 1 ? CycleStatus.Renewed
+                // A cycle followed by one from a later day lapsed before an exam pass reinstated the certification.
+                var next = i < certification.Cycles.Count - 1 ? certification.Cycles[i + 1] : null;
+                var status = next is not null ? (next.Start == cycle.RenewBy ? CycleStatus.Renewed : CycleStatus.Expired)
                     : certification.ExpiredOn is not null ? CycleStatus.Expired : CycleStatus.Open;
                 cycles.Add(new CycleView(certification.CertificationId, certification.Code, cycle.Start, cycle.RenewBy, cycle.RuleVersion,
                     status, result.Met, result.Periods));

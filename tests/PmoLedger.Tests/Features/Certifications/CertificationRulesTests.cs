@@ -108,6 +108,23 @@ public class CertificationRulesTests
     }
 
     [Fact]
+    public void a_pass_before_the_final_year_of_the_cycle_renews_nothing()
+    {
+        var (p, _) = Holding();
+        CertificationRules.ExamRenewals(p.Certifications, Pass("P3O-F", RenewBy.AddYears(-1).AddDays(-1))).ShouldBeEmpty();
+        CertificationRules.ExamRenewals(p.Certifications, Pass("P3O-F", RenewBy.AddYears(-1))).ShouldHaveSingleItem();
+    }
+
+    [Fact]
+    public void a_second_pass_soon_after_a_reinstatement_does_not_extend_it_again()
+    {
+        var (p, _) = Holding();
+        var passedOn = new DateOnly(2027, 6, 10);
+        Apply(p, CertificationRules.RenewalsFor(p, Pass("P3O-F", passedOn), passedOn));
+        CertificationRules.RenewalsFor(p, Pass("P3O-F", passedOn.AddDays(10)), passedOn.AddDays(10)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public void a_pass_after_expiry_reinstates_with_a_cycle_from_the_pass()
     {
         var (p, award) = Holding();

@@ -1,6 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Alba;
+using Marten;
+using PmoLedger.Features.Certifications;
+using PmoLedger.Features.Completions;
+using PmoLedger.Features.Practitioners;
 using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Tests.Features.Certifications;
@@ -158,6 +162,42 @@ public class CertificationScenarioTests(AppFixture fixture) : ProgressionContext
         var cycles = (await Ledger(id)).GetProperty("cycles").EnumerateArray().ToList();
         cycles.Select(c => (c.Str("start"), c.Str("renewBy"), c.Str("status")))
             .ShouldBe([("2023-09-01", "2026-09-01", "renewed"), ("2026-09-01", "2029-09-01", "open")]);
+    }
+
+    /// <summary>What provider ingest does with a completion: append it with whatever it implies for certifications.</summary>
+    private async Task CompleteTraining(Guid practitionerId, string code, DateOnly completedOn)
+    {
+        var completion = new TrainingCompleted(Guid.CreateVersion7(), Guid.NewGuid(), "Academy", "ref-1", code, $"{code} exam",
+            completedOn, TrainingOutcome.Passed, 0.9m, 2, null);
+        await using var session = Store.LightweightSession();
+        var stream = await session.Events.FetchForWriting<Practitioner>(practitionerId);
+        stream.AppendMany([completion, .. CertificationRules.RenewalsFor(stream.Aggregate!, completion, Clock.Today)]);
+        await session.SaveChangesAsync();
+    }
+
+    [Fact]
+    public async Task a_pass_of_the_exam_renews_and_a_pass_after_expiry_regains_the_certification()
+    {
+        Today(new DateOnly(2026, 6, 1));
+        var id = await RegisterPractitioner();
+        await Award(id, "P3O-F", new DateOnly(2020, 5, 1), name: "P3O Foundation");   // expired 2023-05-01
+        await CompleteTraining(id, "P3O-F", new DateOnly(2026, 5, 20));
+
+        var timeline = await TimelineOf(id);
+        Entries(timeline, "certification-renewed").Single().Str("summary")
+            .ShouldBe("Regained P3O Foundation (P3O-F) by passing the exam again after it had expired; renew by 2029-05-20.");
+        var certification = Certification(await Get<JsonElement>($"/api/practitioners/{id}"), "P3O-F");
+        (certification.Str("renewBy"), certification.Str("status")).ShouldBe(("2029-05-20", "active"));
+        (await Ledger(id)).GetProperty("cycles").EnumerateArray().Select(c => (c.Str("start"), c.Str("status")))
+            .ShouldBe([("2020-05-01", "expired"), ("2026-05-20", "open")]);
+
+        await CompleteTraining(id, "P3O-F", new DateOnly(2026, 5, 30));   // the same cycle: nothing more
+        Entries(await TimelineOf(id), "certification-renewed").Count().ShouldBe(1);
+
+        Today(new DateOnly(2028, 6, 1));
+        await CompleteTraining(id, "p3o-f", new DateOnly(2028, 5, 31));
+        Entries(await TimelineOf(id), "certification-renewed").Last().Str("summary")
+            .ShouldBe("Renewed P3O Foundation (P3O-F) by passing the exam again; renew by 2032-05-20.");
     }
 
     [Fact]
