@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using JasperFx.Events;
 using Marten;
@@ -86,7 +87,8 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
                 break;
             case CpdActivityLogged l:
                 timeline.Add(e, l.OccurredOn, "cpd-logged",
-                    $"Logged {l.Points:0.#} CPD {(l.Points == 1 ? "point" : "points")} of {l.Category.Wire()}: {l.Title}.", l.ActivityId);
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"Logged {l.Points:0.#} CPD {(l.Points == 1 ? "point" : "points")} of {l.Category.Wire()}: {l.Title}."), l.ActivityId);
                 break;
             case GoalSet g:
                 timeline.Names[g.GoalId] = g.Description;
