@@ -186,6 +186,12 @@ public class PlanScenarioTests(AppFixture fixture) : ProgressionContext(fixture)
             s.Post.Json(new { dimension = "skills", description = "X", targetDate = Clock.Today }).ToUrl($"/api/practitioners/{ghost}/goals");
             s.StatusCodeShouldBe(404);
         });
+        await As(PractitionerToken(ghost), s =>
+        {
+            s.Post.Json(new { evidence = new { kind = "role", id = Guid.NewGuid() } })
+                .ToUrl($"/api/practitioners/{ghost}/goals/{Guid.NewGuid()}/achieve");
+            s.StatusCodeShouldBe(404);
+        });
         await As(AdminToken, s =>
         {
             s.Get.Url($"/api/practitioners/{ghost}/plan");
