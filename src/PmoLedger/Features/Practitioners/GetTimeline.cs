@@ -1,6 +1,10 @@
+using System.Globalization;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
 using PmoLedger.Features.Completions;
+using PmoLedger.Features.Certifications;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Plan;
 
 namespace PmoLedger.Features.Practitioners;
 
@@ -73,6 +77,32 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
                 foreach (var entry in timeline.Entries.Where(x => x.Ref == r.CompletionId && x.Kind == "training-completed"))
                     entry.Status = "revoked";
                 break;
+            case CertificationAwarded a:
+                timeline.Names[a.CertificationId] = $"{a.Name} ({a.Code})";
+                timeline.Add(e, a.AwardedOn, "certification-awarded",
+                    $"Awarded {a.Name} ({a.Code}), certificate {a.CertificateNumber}; renew by {a.RenewBy:yyyy-MM-dd}.", a.CertificationId);
+                break;
+            case CertificationRenewed r:
+                timeline.Add(e, r.RenewedOn, "certification-renewed", Describe(r, timeline.NameOf(r.CertificationId, r.Code)), r.CertificationId);
+                break;
+            case CertificationExpired x:
+                timeline.Add(e, x.ExpiredOn, "certification-expired",
+                    $"{timeline.NameOf(x.CertificationId, x.Code)} expired: it was not renewed by {x.ExpiredOn:yyyy-MM-dd}.", x.CertificationId);
+                break;
+            case CpdActivityLogged l:
+                timeline.Add(e, l.OccurredOn, "cpd-logged",
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"Logged {l.Points:0.#} CPD {(l.Points == 1 ? "point" : "points")} of {l.Category.Wire()}: {l.Title}."), l.ActivityId);
+                break;
+            case GoalSet g:
+                timeline.Names[g.GoalId] = g.Description;
+                timeline.Add(e, g.SetOn, "goal-set",
+                    $"Set a {g.Dimension.Wire()} goal for {g.TargetDate:yyyy-MM-dd}: {g.Description}", g.GoalId);
+                break;
+            case GoalAchieved a:
+                timeline.Add(e, a.AchievedOn, "goal-achieved",
+                    $"Achieved the goal \"{timeline.NameOf(a.GoalId, "a goal")}\", shown by a {a.EvidenceKind.Wire()} on record.", a.GoalId);
+                break;
         }
         return timeline;
     }
@@ -89,6 +119,13 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
         var points = t.CpdPoints.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
         return $"Completed {t.CourseCode} '{t.CourseTitle}' with {t.ProviderName} ({t.Outcome.Wire()}, {points} CPD point{(t.CpdPoints == 1 ? "" : "s")}).";
     }
+
+    private static string Describe(CertificationRenewed r, string name) => r.Basis switch
+    {
+        RenewalBasis.Cpd => $"Renewed {name} through CPD: all three periods of the cycle were met; renew by {r.RenewBy:yyyy-MM-dd}.",
+        _ when r.AfterExpiry => $"Regained {name} by passing the exam again after it had expired; renew by {r.RenewBy:yyyy-MM-dd}.",
+        _ => $"Renewed {name} by passing the exam again; renew by {r.RenewBy:yyyy-MM-dd}."
+    };
 
     private static string Describe(RoleStarted s)
     {

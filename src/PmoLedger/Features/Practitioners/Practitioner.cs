@@ -1,4 +1,7 @@
 using PmoLedger.Features.Completions;
+using PmoLedger.Features.Certifications;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Plan;
 
 namespace PmoLedger.Features.Practitioners;
 
@@ -36,6 +39,11 @@ public sealed class Practitioner
     public CareerLevel? Level { get; set; }
     public DateOnly? LevelSince { get; set; }
     public List<CompletionRecord> Completions { get; set; } = [];
+    public List<CertificationRecord> Certifications { get; set; } = [];
+
+    /// <summary>CPD entries: logged activities and provider completions (revoked ones marked).</summary>
+    public List<CpdEntry> Cpd { get; set; } = [];
+    public List<GoalRecord> Goals { get; set; } = [];
 
     public static Practitioner Create(PractitionerRegistered e) =>
         new() { Id = e.PractitionerId, FullName = e.FullName, Email = e.Email };
@@ -55,14 +63,26 @@ public sealed class Practitioner
         LevelSince = e.EffectiveOn;
     }
 
-    public void Apply(TrainingCompleted e) => Completions.Add(new CompletionRecord(
-        e.CompletionId, e.ProviderId, e.ProviderReference, e.CourseCode, e.Outcome, e.CompletedOn, e.CpdPoints, Revoked: false));
+    public void Apply(TrainingCompleted e)
+    {
+        Completions.Add(new CompletionRecord(
+            e.CompletionId, e.ProviderId, e.ProviderReference, e.CourseCode, e.Outcome, e.CompletedOn, e.CpdPoints, Revoked: false));
+        CpdFacts.Record(Cpd, e);
+    }
 
     public void Apply(CompletionRevoked e)
     {
         var index = Completions.FindIndex(c => c.CompletionId == e.CompletionId);
         if (index >= 0) Completions[index] = Completions[index] with { Revoked = true };
+        CpdFacts.Record(Cpd, e);
     }
+
+    public void Apply(CertificationAwarded e) => CertificationFacts.Record(Certifications, e);
+    public void Apply(CertificationRenewed e) => CertificationFacts.Record(Certifications, e);
+    public void Apply(CertificationExpired e) => CertificationFacts.Record(Certifications, e);
+    public void Apply(CpdActivityLogged e) => CpdFacts.Record(Cpd, e);
+    public void Apply(GoalSet e) => PlanFacts.Record(Goals, e);
+    public void Apply(GoalAchieved e) => PlanFacts.Record(Goals, e);
 
     public IEnumerable<RolePeriod> OpenRoles => Roles.Where(r => r.EndedOn is null);
 
