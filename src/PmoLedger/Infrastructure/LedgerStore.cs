@@ -1,6 +1,9 @@
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
+using PmoLedger.Features.Completions;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Plan;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 using Weasel.Core;
@@ -32,8 +35,13 @@ public static class LedgerStore
         // Read models.
         opts.Projections.Add<PractitionerProfileProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<TimelineProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<ProviderCompletionProjection>(ProjectionLifecycle.Inline);
+        ProviderCompletionProjection.Configure(opts);
+        opts.Projections.Add<CpdLedgerProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<DevelopmentPlanProjection>(ProjectionLifecycle.Inline);
 
         opts.Schema.For<ProviderApiKey>().Index(x => x.ProviderId);
         opts.Schema.For<PractitionerEmail>();
+        opts.Schema.For<CompletionReceipt>();
     }
 }

@@ -7,3 +7,36 @@ public sealed record CompletionRevoked(Guid CompletionId, Guid ProviderId, strin
 {
     DateOnly IBusinessEvent.OccurredOn => RevokedOn;
 }
+
+public sealed record RevokeCompletion(string? Reason);
+
+public static class RevokeCompletionEndpoint
+{
+    public static ProblemDetails Before(ClaimsPrincipal user) => Poster.Required(user);
+
+    public static ProblemDetails Validate(RevokeCompletion command) =>
+        new Problems().Required("reason", command.Reason).MaxLength("reason", command.Reason, 1000).ToProblem();
+
+    /// <summary>Revoking twice changes nothing: the second request finds it revoked and records no event.</summary>
+    public static CompletionRevoked? Decide(Practitioner practitioner, Guid completionId, Guid providerId, string reason, DateOnly today) =>
+        practitioner.Completions.Find(c => c.CompletionId == completionId) is { Revoked: false }
+            ? new CompletionRevoked(completionId, providerId, reason.Trim(), today)
+            : null;
+
+    [WolverinePost("/api/completions/{completionId}/revoke", OperationId = "revokeCompletion")]
+    [Authorize(Roles = Roles.Provider)]
+    public static async Task<IResult> Post(Guid completionId, RevokeCompletion command, ClaimsPrincipal user,
+        IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    {
+        // The provider view doubles as the index from a completion to its practitioner.
+        var posted = await session.LoadAsync<ProviderCompletion>(completionId, ct);
+        if (posted is null) return Results.Problem(Problems.NotFound($"No completion {completionId}."));
+        if (posted.ProviderId != user.ProviderId())
+            return Results.Problem(Problems.Forbidden("Only the provider that posted a completion may revoke it."));
+
+        var stream = await session.Events.FetchForWriting<Practitioner>(posted.PractitionerId, ct);
+        if (Decide(stream.Aggregate!, completionId, posted.ProviderId, command.Reason!, clock.Today()) is { } revoked)
+            stream.AppendOne(revoked);
+        return Results.NoContent();
+    }
+}

@@ -1,5 +1,7 @@
 using JasperFx.Events;
 using Marten.Events.Aggregation;
+using PmoLedger.Features.Completions;
+using PmoLedger.Features.Certifications;
 
 namespace PmoLedger.Features.Practitioners;
 
@@ -22,6 +24,11 @@ public sealed class PractitionerProfile
     public string Email { get; set; } = "";
     public CareerLevel? CareerLevel { get; set; }
     public List<RoleRecord> Roles { get; set; } = [];
+
+    /// <summary>Provider-posted completions that still count (revoked ones do not).</summary>
+    public int Completions { get; set; }
+
+    public List<CertificationRecord> Certifications { get; set; } = [];
     public int Version { get; set; }
 }
 
@@ -51,6 +58,16 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
             case CareerLevelReached c:
                 profile.CareerLevel = c.Level;
                 break;
+            case TrainingCompleted:
+                profile.Completions++;
+                break;
+            case CompletionRevoked:
+                // The aggregate records a revocation at most once per completion.
+                profile.Completions--;
+                break;
+            default:
+                CertificationFacts.Record(profile.Certifications, e.Data);
+                break;
         }
         return profile;
     }
@@ -60,9 +77,13 @@ public sealed record CurrentRoleView(
     Guid RoleId, string Title, RoleFamily RoleFamily, Specialism? Specialism, EmploymentType EmploymentType,
     string Organisation, string Industry, OfficeType OfficeType, DateOnly StartedOn, bool Concurrent);
 
+/// <summary>A certification on the profile; its status is worked out for the day the profile is read.</summary>
+public sealed record CertificationView(
+    Guid CertificationId, string Code, string Name, string CertificateNumber, DateOnly AwardedOn, DateOnly RenewBy, CertificationStatus Status);
+
 public sealed record ProfileView(
     Guid Id, string FullName, string Email, CareerLevel CareerLevel, decimal PmoExperienceYears,
-    CurrentRoleView? CurrentRole, int Version)
+    CurrentRoleView? CurrentRole, IReadOnlyList<CertificationView> Certifications, int Completions, int Version)
 {
     /// <summary>The profile as it reads on <paramref name="day"/>: the same projection, with time-dependent figures for that day.</summary>
     public static ProfileView From(PractitionerProfile p, DateOnly day)
@@ -75,7 +96,9 @@ public sealed record ProfileView(
             Career.ExperienceYears(periods, day),
             current is null ? null : new CurrentRoleView(current.RoleId, current.Title, current.RoleFamily, current.Specialism,
                 current.EmploymentType, current.Organisation, current.Industry, current.OfficeType, current.StartedOn, current.Concurrent),
-            p.Version);
+            p.Certifications.OrderBy(c => c.AwardedOn).Select(c => new CertificationView(c.CertificationId, c.Code, c.Name,
+                c.CertificateNumber, c.AwardedOn, c.RenewBy, c.StatusOn(day))).ToList(),
+            p.Completions, p.Version);
     }
 }
 

@@ -1,5 +1,10 @@
+using System.Globalization;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
+using PmoLedger.Features.Completions;
+using PmoLedger.Features.Certifications;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Plan;
 
 namespace PmoLedger.Features.Practitioners;
 
@@ -64,6 +69,40 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
             case CareerLevelReached c:
                 timeline.Add(e, c.EffectiveOn, "career-level-reached", Describe(c), null);
                 break;
+            case TrainingCompleted t:
+                timeline.Add(e, t.CompletedOn, "training-completed", Describe(t), t.CompletionId);
+                break;
+            case CompletionRevoked r:
+                // The entry stays where it was: history shows it happened and was withdrawn.
+                foreach (var entry in timeline.Entries.Where(x => x.Ref == r.CompletionId && x.Kind == "training-completed"))
+                    entry.Status = "revoked";
+                break;
+            case CertificationAwarded a:
+                timeline.Names[a.CertificationId] = $"{a.Name} ({a.Code})";
+                timeline.Add(e, a.AwardedOn, "certification-awarded",
+                    $"Awarded {a.Name} ({a.Code}), certificate {a.CertificateNumber}; renew by {a.RenewBy:yyyy-MM-dd}.", a.CertificationId);
+                break;
+            case CertificationRenewed r:
+                timeline.Add(e, r.RenewedOn, "certification-renewed", Describe(r, timeline.NameOf(r.CertificationId, r.Code)), r.CertificationId);
+                break;
+            case CertificationExpired x:
+                timeline.Add(e, x.ExpiredOn, "certification-expired",
+                    $"{timeline.NameOf(x.CertificationId, x.Code)} expired: it was not renewed by {x.ExpiredOn:yyyy-MM-dd}.", x.CertificationId);
+                break;
+            case CpdActivityLogged l:
+                timeline.Add(e, l.OccurredOn, "cpd-logged",
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"Logged {l.Points:0.#} CPD {(l.Points == 1 ? "point" : "points")} of {l.Category.Wire()}: {l.Title}."), l.ActivityId);
+                break;
+            case GoalSet g:
+                timeline.Names[g.GoalId] = g.Description;
+                timeline.Add(e, g.SetOn, "goal-set",
+                    $"Set a {g.Dimension.Wire()} goal for {g.TargetDate:yyyy-MM-dd}: {g.Description}", g.GoalId);
+                break;
+            case GoalAchieved a:
+                timeline.Add(e, a.AchievedOn, "goal-achieved",
+                    $"Achieved the goal \"{timeline.NameOf(a.GoalId, "a goal")}\", shown by a {a.EvidenceKind.Wire()} on record.", a.GoalId);
+                break;
         }
         return timeline;
     }
@@ -73,6 +112,19 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
         null => $"Started a PMO career at the {c.Level.Wire()} career level ({c.Level.Label()}).",
         { } previous when c.Level < previous => $"Career level is now {c.Level.Wire()} ({c.Level.Label()}), moving from {previous.Wire()}.",
         { } previous => $"Reached the {c.Level.Wire()} career level ({c.Level.Label()}), up from {previous.Wire()}."
+    };
+
+    private static string Describe(TrainingCompleted t)
+    {
+        var points = t.CpdPoints.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+        return $"Completed {t.CourseCode} '{t.CourseTitle}' with {t.ProviderName} ({t.Outcome.Wire()}, {points} CPD point{(t.CpdPoints == 1 ? "" : "s")}).";
+    }
+
+    private static string Describe(CertificationRenewed r, string name) => r.Basis switch
+    {
+        RenewalBasis.Cpd => $"Renewed {name} through CPD: all three periods of the cycle were met; renew by {r.RenewBy:yyyy-MM-dd}.",
+        _ when r.AfterExpiry => $"Regained {name} by passing the exam again after it had expired; renew by {r.RenewBy:yyyy-MM-dd}.",
+        _ => $"Renewed {name} by passing the exam again; renew by {r.RenewBy:yyyy-MM-dd}."
     };
 
     private static string Describe(RoleStarted s)

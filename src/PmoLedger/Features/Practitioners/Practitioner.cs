@@ -1,3 +1,7 @@
+using PmoLedger.Features.Completions;
+using PmoLedger.Features.Certifications;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Plan;
 
 namespace PmoLedger.Features.Practitioners;
 
@@ -17,6 +21,11 @@ public sealed record CareerLevelReached(CareerLevel Level, CareerLevel? Previous
     DateOnly IBusinessEvent.OccurredOn => EffectiveOn;
 }
 
+/// <summary>A provider-posted completion as later rules (revocation, CPD) need it.</summary>
+public sealed record CompletionRecord(
+    Guid CompletionId, Guid ProviderId, string ProviderReference, string CourseCode, TrainingOutcome Outcome,
+    DateOnly CompletedOn, decimal CpdPoints, bool Revoked);
+
 /// <summary>
 /// The write model: one stream per practitioner holds their whole record. It is rebuilt from
 /// events (an inline snapshot); handlers never change it, they return new events.
@@ -29,6 +38,12 @@ public sealed class Practitioner
     public List<RolePeriod> Roles { get; set; } = [];
     public CareerLevel? Level { get; set; }
     public DateOnly? LevelSince { get; set; }
+    public List<CompletionRecord> Completions { get; set; } = [];
+    public List<CertificationRecord> Certifications { get; set; } = [];
+
+    /// <summary>CPD entries: logged activities and provider completions (revoked ones marked).</summary>
+    public List<CpdEntry> Cpd { get; set; } = [];
+    public List<GoalRecord> Goals { get; set; } = [];
 
     public static Practitioner Create(PractitionerRegistered e) =>
         new() { Id = e.PractitionerId, FullName = e.FullName, Email = e.Email };
@@ -47,6 +62,27 @@ public sealed class Practitioner
         Level = e.Level;
         LevelSince = e.EffectiveOn;
     }
+
+    public void Apply(TrainingCompleted e)
+    {
+        Completions.Add(new CompletionRecord(
+            e.CompletionId, e.ProviderId, e.ProviderReference, e.CourseCode, e.Outcome, e.CompletedOn, e.CpdPoints, Revoked: false));
+        CpdFacts.Record(Cpd, e);
+    }
+
+    public void Apply(CompletionRevoked e)
+    {
+        var index = Completions.FindIndex(c => c.CompletionId == e.CompletionId);
+        if (index >= 0) Completions[index] = Completions[index] with { Revoked = true };
+        CpdFacts.Record(Cpd, e);
+    }
+
+    public void Apply(CertificationAwarded e) => CertificationFacts.Record(Certifications, e);
+    public void Apply(CertificationRenewed e) => CertificationFacts.Record(Certifications, e);
+    public void Apply(CertificationExpired e) => CertificationFacts.Record(Certifications, e);
+    public void Apply(CpdActivityLogged e) => CpdFacts.Record(Cpd, e);
+    public void Apply(GoalSet e) => PlanFacts.Record(Goals, e);
+    public void Apply(GoalAchieved e) => PlanFacts.Record(Goals, e);
 
     public IEnumerable<RolePeriod> OpenRoles => Roles.Where(r => r.EndedOn is null);
 

@@ -1,0 +1,51 @@
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Practitioners;
+
+namespace PmoLedger.Features.Certifications;
+
+public sealed record AwardCertification(string? Code, string? Name, DateOnly? AwardedOn, string? CertificateNumber);
+
+public sealed record CertificationCreated(Guid CertificationId);
+
+public static class AwardCertificationEndpoint
+{
+    public static ProblemDetails Validate(AwardCertification command, Practitioner practitioner, TimeProvider clock)
+    {
+        var today = clock.Today();
+        var problems = new Problems()
+            .Required("code", command.Code).MaxLength("code", command.Code, 40)
+            .Required("name", command.Name).MaxLength("name", command.Name, 200)
+            .Required("awardedOn", command.AwardedOn).NotInFuture("awardedOn", command.AwardedOn, today)
+            .Required("certificateNumber", command.CertificateNumber).MaxLength("certificateNumber", command.CertificateNumber, 100);
+        if (problems.Any) return problems.ToProblem();
+
+        var code = command.Code!.Trim();
+        var number = command.CertificateNumber!.Trim();
+        if (practitioner.Certifications.Any(c => string.Equals(c.CertificateNumber, number, StringComparison.OrdinalIgnoreCase)))
+            return Problems.Conflict($"Certificate {number} is already on this practitioner's record.");
+        // A certification still held is renewed (by an exam pass or CPD), not awarded twice.
+        if (practitioner.Certifications.FirstOrDefault(c =>
+                string.Equals(c.Code, code, StringComparison.OrdinalIgnoreCase) && c.StatusOn(today) != CertificationStatus.Expired) is { } held)
+            return Problems.Conflict($"{held.Code} is already held (renew by {held.RenewBy:yyyy-MM-dd}); a new pass of the exam renews it.");
+        return WolverineContinue.NoProblems;
+    }
+
+    /// <summary>
+    /// renewBy is three years from the award. An award whose renewBy has already passed is settled
+    /// at once: renewed by CPD on record where the cycle was met, otherwise recorded expired.
+    /// </summary>
+    [WolverinePost("/api/practitioners/{id}/certifications", OperationId = "awardCertification")]
+    [Authorize(Roles = $"{Roles.Provider},{Roles.Admin}")]
+    public static async Task<(IResult, Events)> Post(AwardCertification command, [WriteAggregate] Practitioner practitioner,
+        ClaimsPrincipal user, TimeProvider clock, IMessageBus bus)
+    {
+        var awardedOn = command.AwardedOn!.Value;
+        var awarded = new CertificationAwarded(Guid.CreateVersion7(), command.Code!.Trim(), command.Name!.Trim(), awardedOn,
+            command.CertificateNumber!.Trim(), CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, user.ProviderId());
+
+        var consequences = CertificationRules.After(practitioner, [awarded], clock.Today());
+        await CertificationRules.ScheduleExpiries(bus, practitioner.Id, [awarded, .. consequences], clock);
+        return (Results.Created($"/api/practitioners/{practitioner.Id}", new CertificationCreated(awarded.CertificationId)),
+            [awarded, .. consequences]);
+    }
+}

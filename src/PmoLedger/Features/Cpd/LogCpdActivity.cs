@@ -1,0 +1,51 @@
+using PmoLedger.Features.Certifications;
+using PmoLedger.Features.Practitioners;
+
+namespace PmoLedger.Features.Cpd;
+
+public sealed record LogCpdActivity(string? Category, decimal? Points, string? Title, string? Reflection, DateOnly? OccurredOn, string? EvidenceUrl);
+
+public sealed record CpdActivityLogged(
+    Guid ActivityId, CpdCategory Category, decimal Points, string Title, string Reflection, DateOnly OccurredOn,
+    string? EvidenceUrl) : IBusinessEvent;
+
+public sealed record CpdActivityCreated(Guid ActivityId);
+
+public static class LogCpdActivityEndpoint
+{
+    public const decimal MinPoints = 0.5m, MaxPoints = 15m;
+    public const int MinReflection = 20;
+
+    public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.OnlySelf(id);
+
+    public static ProblemDetails Validate(LogCpdActivity command, TimeProvider clock)
+    {
+        var problems = new Problems();
+        problems.Enum<CpdCategory>("category", command.Category);
+        problems.Required("points", command.Points);
+        if (command.Points is { } points && (points < MinPoints || points > MaxPoints || points % 0.5m != 0))
+            problems.Add("points", $"'points' must be between {MinPoints} and {MaxPoints} in steps of 0.5 (1 point = 1 hour).");
+        problems.Required("title", command.Title).MaxLength("title", command.Title, 200)
+            .Required("reflection", command.Reflection).MaxLength("reflection", command.Reflection, 4000)
+            .Required("occurredOn", command.OccurredOn).NotInFuture("occurredOn", command.OccurredOn, clock.Today())
+            .Url("evidenceUrl", command.EvidenceUrl);
+        if (command.Reflection is { } reflection && !string.IsNullOrWhiteSpace(reflection) && reflection.Trim().Length < MinReflection)
+            problems.Add("reflection", $"'reflection' must say what was learned in at least {MinReflection} characters.");
+        return problems.ToProblem();
+    }
+
+    [WolverinePost("/api/practitioners/{id}/cpd", OperationId = "logCpdActivity")]
+    public static async Task<(IResult, Events)> Post(LogCpdActivity command, [WriteAggregate] Practitioner practitioner,
+        TimeProvider clock, IMessageBus bus)
+    {
+        Vocabulary.TryParse<CpdCategory>(command.Category, out var category);
+        var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, command.Points!.Value, command.Title!.Trim(),
+            command.Reflection!.Trim(), command.OccurredOn!.Value, command.EvidenceUrl);
+
+        // Points can complete a cycle's CPD and so renew a certification there and then.
+        var consequences = CertificationRules.After(practitioner, [logged], clock.Today());
+        await CertificationRules.ScheduleExpiries(bus, practitioner.Id, consequences, clock);
+        return (Results.Created($"/api/practitioners/{practitioner.Id}/cpd", new CpdActivityCreated(logged.ActivityId)),
+            [logged, .. consequences]);
+    }
+}

@@ -1,0 +1,154 @@
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+using PmoLedger.Features.Certifications;
+using PmoLedger.Features.Completions;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Practitioners;
+
+namespace PmoLedger.Features.Plan;
+
+public enum GoalStatus { Open, Achieved, Overdue }
+
+/// <summary>A goal as its events left it; whether it is overdue depends on the day it is read.</summary>
+public sealed class GoalRecord
+{
+    public Guid GoalId { get; set; }
+    public DevelopmentDimension Dimension { get; set; }
+    public string Description { get; set; } = "";
+    public RoleFamily? TargetRoleFamily { get; set; }
+    public CareerLevel? TargetLevel { get; set; }
+    public DateOnly TargetDate { get; set; }
+    public DateOnly SetOn { get; set; }
+    public DateOnly? AchievedOn { get; set; }
+    public EvidenceKind? EvidenceKind { get; set; }
+    public Guid? EvidenceId { get; set; }
+
+    public GoalStatus StatusOn(DateOnly day) =>
+        AchievedOn is not null ? GoalStatus.Achieved : day > TargetDate ? GoalStatus.Overdue : GoalStatus.Open;
+}
+
+public static class PlanFacts
+{
+    public static bool Record(List<GoalRecord> goals, object e)
+    {
+        switch (e)
+        {
+            case GoalSet s:
+                goals.Add(new GoalRecord
+                {
+                    GoalId = s.GoalId, Dimension = s.Dimension, Description = s.Description, TargetRoleFamily = s.TargetRoleFamily,
+                    TargetLevel = s.TargetLevel, TargetDate = s.TargetDate, SetOn = s.SetOn
+                });
+                return true;
+            case GoalAchieved a when goals.Find(g => g.GoalId == a.GoalId) is { } goal:
+                goal.AchievedOn = a.AchievedOn;
+                goal.EvidenceKind = a.EvidenceKind;
+                goal.EvidenceId = a.EvidenceId;
+                return true;
+            default:
+                return false;
+        }
+    }
+}
+
+/// <summary>Something on the record that shows development: a completion, CPD activity, role or certification.</summary>
+public sealed record EvidenceItem(EvidenceKind Kind, Guid Id, string Title, DateOnly OccurredOn, CpdCategory? Category, bool Revoked = false)
+{
+    /// <summary>
+    /// Which plan dimensions a piece of evidence speaks to. Completions are formal training that
+    /// builds knowledge; roles are experience; certifications are formal training and attest
+    /// competency; CPD by category: professional-education → knowledge, professional-experience →
+    /// experience and skills, community (mentoring, volunteering, speaking) → skills and competency.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<DevelopmentDimension> Dimensions => (Kind, Category) switch
+    {
+        (EvidenceKind.Completion, _) => [DevelopmentDimension.FormalTraining, DevelopmentDimension.Knowledge],
+        (EvidenceKind.Role, _) => [DevelopmentDimension.Experience],
+        (EvidenceKind.Certification, _) => [DevelopmentDimension.FormalTraining, DevelopmentDimension.Competency],
+        (_, CpdCategory.ProfessionalEducation) => [DevelopmentDimension.Knowledge],
+        (_, CpdCategory.ProfessionalExperience) => [DevelopmentDimension.Experience, DevelopmentDimension.Skills],
+        _ => [DevelopmentDimension.Skills, DevelopmentDimension.Competency]
+    };
+}
+
+public sealed class DevelopmentPlan
+{
+    public Guid Id { get; set; }
+    public List<GoalRecord> Goals { get; set; } = [];
+    public List<EvidenceItem> Evidence { get; set; } = [];
+}
+
+/// <summary>Goals and the evidence on record, as facts; statuses and the dimension mapping are applied when read.</summary>
+public partial class DevelopmentPlanProjection : SingleStreamProjection<DevelopmentPlan, Guid>
+{
+    public DevelopmentPlanProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
+
+    public override DevelopmentPlan Evolve(DevelopmentPlan? snapshot, Guid id, IEvent e)
+    {
+        var plan = snapshot ?? new DevelopmentPlan { Id = id };
+        if (PlanFacts.Record(plan.Goals, e.Data)) return plan;
+        switch (e.Data)
+        {
+            case RoleStarted s:
+                plan.Evidence.Add(new EvidenceItem(EvidenceKind.Role, s.RoleId, $"{s.Title} at {s.Organisation}", s.StartedOn, null));
+                break;
+            case CertificationAwarded a:
+                plan.Evidence.Add(new EvidenceItem(EvidenceKind.Certification, a.CertificationId, $"{a.Name} ({a.Code})", a.AwardedOn, null));
+                break;
+            case CpdActivityLogged c:
+                plan.Evidence.Add(new EvidenceItem(EvidenceKind.CpdActivity, c.ActivityId, c.Title, c.OccurredOn, c.Category));
+                break;
+            case TrainingCompleted t:
+                plan.Evidence.Add(new EvidenceItem(EvidenceKind.Completion, t.CompletionId, t.CourseTitle, t.CompletedOn, CpdCategory.ProfessionalEducation));
+                break;
+            case CompletionRevoked r:
+                var i = plan.Evidence.FindIndex(x => x.Kind == EvidenceKind.Completion && x.Id == r.CompletionId);
+                if (i >= 0) plan.Evidence[i] = plan.Evidence[i] with { Revoked = true };
+                break;
+        }
+        return plan;
+    }
+}
+
+public sealed record EvidenceView(EvidenceKind Kind, Guid Id, string Title, DateOnly OccurredOn);
+
+public sealed record GoalView(
+    Guid GoalId, DevelopmentDimension Dimension, string Description, RoleFamily? TargetRoleFamily, CareerLevel? TargetLevel,
+    DateOnly TargetDate, DateOnly SetOn, GoalStatus Status, DateOnly? AchievedOn, EvidenceView? Evidence);
+
+public sealed record DimensionView(int Open, int Achieved, int Overdue, IReadOnlyList<EvidenceView> Evidence);
+
+public sealed record PlanView(Guid PractitionerId, IReadOnlyList<GoalView> Goals, IReadOnlyDictionary<DevelopmentDimension, DimensionView> Dimensions)
+{
+    public static PlanView From(DevelopmentPlan plan, DateOnly day)
+    {
+        var current = plan.Evidence.Where(e => !e.Revoked).ToList();
+        var goals = plan.Goals.Select(g => new GoalView(g.GoalId, g.Dimension, g.Description, g.TargetRoleFamily, g.TargetLevel,
+            g.TargetDate, g.SetOn, g.StatusOn(day), g.AchievedOn,
+            g.EvidenceId is { } id ? View(plan.Evidence.FirstOrDefault(e => e.Id == id && e.Kind == g.EvidenceKind)) : null)).ToList();
+
+        var dimensions = Enum.GetValues<DevelopmentDimension>().ToDictionary(d => d, d => new DimensionView(
+            goals.Count(g => g.Dimension == d && g.Status == GoalStatus.Open),
+            goals.Count(g => g.Dimension == d && g.Status == GoalStatus.Achieved),
+            goals.Count(g => g.Dimension == d && g.Status == GoalStatus.Overdue),
+            current.Where(e => e.Dimensions.Contains(d)).OrderBy(e => e.OccurredOn).Select(e => View(e)!).ToList()));
+        return new PlanView(plan.Id, goals, dimensions);
+    }
+
+    private static EvidenceView? View(EvidenceItem? e) => e is null ? null : new EvidenceView(e.Kind, e.Id, e.Title, e.OccurredOn);
+}
+
+public static class GetPlanEndpoint
+{
+    public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
+
+    [WolverineGet("/api/practitioners/{id}/plan", OperationId = "getPlan")]
+    public static async Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
+    {
+        var plan = await session.LoadAsync<DevelopmentPlan>(id, ct);
+        return plan is null
+            ? Results.Problem(Problems.NotFound($"No practitioner {id}."))
+            : Results.Ok(PlanView.From(plan, clock.Today()));
+    }
+}
