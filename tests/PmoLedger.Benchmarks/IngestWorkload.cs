@@ -3,47 +3,55 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using PmoLedger.Features.Completions;
 using PmoLedger.Features.Practitioners;
+using PmoLedger.Features.Providers;
 using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Benchmarks;
 
 /// <summary>
 /// The ingest workload, in one place: what the service is sent, and the same database work done
-/// by hand with Npgsql for the reference.
-///
-/// STAND-IN: until POST /api/practitioners/{id}/completions lands (issue #3), the workload is
-/// POST /api/practitioners/{id}/roles (a concurrent role) with an admin JWT. It goes through the
-/// same stack a completion will: auth, validation, [WriteAggregate] load, decision, event append,
-/// three inline projections, one transaction.
+/// by hand with Npgsql for the reference. A provider posts completions
+/// (POST /api/practitioners/{id}/completions, X-Api-Key), each with a new providerReference.
 /// </summary>
 public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
 {
-    public const string Name = "stand-in: POST /api/practitioners/{id}/roles (admin JWT; completions route not merged yet)";
+    public const string Name = "POST /api/practitioners/{id}/completions (provider X-Api-Key, new providerReference each time)";
 
     public const string RawDescription =
-        "one connection, two round trips: (1) a batch reading the stream version and the Practitioner, PractitionerProfile " +
-        "and Timeline documents; decide with the service's own decision code and fold with its Apply/Evolve; (2) one implicit " +
-        "transaction: insert into mt_events (seq from mt_events_sequence), update mt_streams.version, upsert the three documents " +
-        "(the unique (stream_id, version) index is the optimistic-concurrency check)";
+        "one connection, two round trips: (1) a batch reading the provider's API-key row (SHA-256 check), the receipt for " +
+        "provider+reference, the stream version and the five inline documents of the practitioner (Practitioner, profile, timeline, CPD ledger, development plan); validate and " +
+        "decide with the service's own code (CompletionFields.Parse, CompletionDecision.Decide) and fold with its Apply/Evolve; " +
+        "(2) one implicit transaction: insert the receipt, insert into mt_events (seq from mt_events_sequence), update " +
+        "mt_streams.version, upsert the five documents and the ProviderCompletion document (the unique (stream_id, version) " +
+        "index and the receipt's primary key are the concurrency and idempotency checks)";
 
     private const int Practitioners = 256;
     private static readonly string AdminToken = Settings.Auth.Mint(Roles.Admin, null, null, DateTimeOffset.UtcNow);
-    private const string UserName = "admin@pmoledger.local";
-
-    private const string Body = """
-        {"title":"Benchmark Analyst","roleFamily":"analyst","employmentType":"contract","organisation":"Bench Ltd",
-         "industry":"Technology","officeType":"project","startedOn":"2001-02-03","concurrent":true}
-        """;
+    private readonly string run = Guid.NewGuid().ToString("N")[..8];
+    private long posted;
+    private string apiKey = "";
+    private Guid providerId;
 
     public Guid[] PractitionerIds { get; private set; } = [];
 
     public static AuthenticationHeaderValue Admin => new("Bearer", AdminToken);
 
-    /// <summary>Registers the practitioners the workers post to, through the service.</summary>
+    /// <summary>Registers a provider (keeping its key) and the practitioners the workers post to, through the service.</summary>
     public async Task PrepareAsync(Uri service)
     {
-        var run = Guid.NewGuid().ToString("N")[..8];
+        using (var register = new HttpRequestMessage(HttpMethod.Post, new Uri(service, "/api/providers"))
+               { Content = Json(JsonSerializer.Serialize(new { name = $"Benchmark Academy {run}" })) })
+        {
+            register.Headers.Authorization = Admin;
+            using var response = await http.SendAsync(register);
+            response.EnsureSuccessStatusCode();
+            var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+            apiKey = created.GetProperty("apiKey").GetString()!;
+            providerId = created.GetProperty("id").GetGuid();
+        }
+
         var ids = new Guid[Practitioners];
         await Parallel.ForAsync(0, Practitioners, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
@@ -63,25 +71,35 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
     private Guid PractitionerFor(int worker, int sequence, int concurrency) =>
         PractitionerIds[worker + concurrency * (sequence % (Practitioners / concurrency))];
 
+    /// <summary>A completion as a provider posts it, with a reference never used before.</summary>
+    private string Body() => $$"""
+        {"providerReference":"bench-{{run}}-{{Interlocked.Increment(ref posted)}}","course":{"code":"P3O-F","title":"P3O Foundation"},
+         "completedOn":"2025-06-02","outcome":"passed","score":0.82,"cpdPoints":7.5,"evidenceUrl":"https://example.org/certificates/p3o-f"}
+        """;
+
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     public LoadGenerator.Operation Service(Uri service, int concurrency) => async (worker, sequence, ct) =>
     {
         var id = PractitionerFor(worker, sequence, concurrency);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(service, $"/api/practitioners/{id}/roles")) { Content = Json(Body) };
-        request.Headers.Authorization = Admin;
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(service, $"/api/practitioners/{id}/completions")) { Content = Json(Body()) };
+        request.Headers.Add(ApiKeyAuthentication.Header, apiKey);
         using var response = await http.SendAsync(request, ct);
-        return response.StatusCode == HttpStatusCode.NoContent;
+        return response.StatusCode == HttpStatusCode.Created;
     };
 
     public LoadGenerator.Operation Empty(Uri reference) => async (_, _, ct) =>
     {
-        using var response = await http.PostAsync(new Uri(reference, "/ref/empty"), Json(Body), ct);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(reference, "/ref/empty")) { Content = Json(Body()) };
+        request.Headers.Add(ApiKeyAuthentication.Header, apiKey);
+        using var response = await http.SendAsync(request, ct);
         return response.IsSuccessStatusCode;
     };
 
     private static readonly string[] Reads =
     [
+        "select data from ledger.mt_doc_providerapikey where id = $1",
+        "select data from ledger.mt_doc_completionreceipt where id = $1",
         "select version from ledger.mt_streams where id = $1",
         .. RawLedger.DocumentTables.Select(t => $"select data from {t.Table} where id = $1")
     ];
@@ -90,53 +108,90 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
         "insert into ledger.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, " +
         "correlation_id, user_name) values (nextval('ledger.mt_events_sequence'), $1, $2, $3, $4, $5, '*DEFAULT*', $6, $7, false, $8, $9)";
 
+    private const string InsertReceipt =
+        "insert into ledger.mt_doc_completionreceipt (id, data, mt_last_modified, mt_version, mt_dotnet_type) " +
+        "values ($1, $2, transaction_timestamp(), gen_random_uuid(), $3)";
+
+    private const string UpsertProviderCompletion =
+        "insert into ledger.mt_doc_providercompletion (id, data, mt_last_modified, mt_dotnet_type, mt_version, provider_id, completed_on, course_code) " +
+        "values ($1, $2, transaction_timestamp(), $3, 1, $4, $5, $6) on conflict (id) do update set data = excluded.data, " +
+        "mt_last_modified = excluded.mt_last_modified, provider_id = excluded.provider_id, completed_on = excluded.completed_on, course_code = excluded.course_code";
+
     public LoadGenerator.Operation Raw(int concurrency) => async (worker, sequence, ct) =>
     {
         var id = PractitionerFor(worker, sequence, concurrency);
-        var command = JsonSerializer.Deserialize<ChangeRole>(Body, RawLedger.Json)!;
+        var command = JsonSerializer.Deserialize<CompleteTraining>(Body(), RawLedger.Json)!;
+        var today = TimeProvider.System.Today();
+        var fields = CompletionFields.Parse(command, new Problems(), today) ?? throw new InvalidOperationException("invalid body");
+        if (!ProviderApiKey.TryParse(apiKey, out var keyId, out var secret)) return false;
         await using var connection = await db.OpenConnectionAsync(ct);
 
         var docs = new RawLedger.Documents(id);
+        ProviderApiKey? key = null;
         await using (var read = new NpgsqlBatch(connection))
         {
-            foreach (var sql in Reads) read.BatchCommands.Add(new NpgsqlBatchCommand(sql) { Parameters = { RawLedger.Param(id) } });
+            // The receipt's key needs the provider id: a hand-written service would carry it in the key
+            // itself or cache it; here it is known from registration, so all reads go in one batch.
+            var receiptId = CompletionReceipt.Key(providerId, fields.ProviderReference);
+            for (var i = 0; i < Reads.Length; i++)
+                read.BatchCommands.Add(new NpgsqlBatchCommand(Reads[i])
+                    { Parameters = { i == 0 ? RawLedger.Param(keyId) : i == 1 ? RawLedger.Param(receiptId) : RawLedger.Param(id) } });
             await using var reader = await read.ExecuteReaderAsync(ct);
+            if (await reader.ReadAsync(ct)) key = JsonSerializer.Deserialize<ProviderApiKey>(reader.GetString(0), RawLedger.Json);
+            await reader.NextResultAsync(ct);
+            if (await reader.ReadAsync(ct)) return false; // a reference already used: never, in this workload
+            await reader.NextResultAsync(ct);
             if (!await reader.ReadAsync(ct)) return false;
             docs.Version = reader.GetInt64(0);
-            await reader.NextResultAsync(ct);
-            if (await reader.ReadAsync(ct)) docs.Practitioner = JsonSerializer.Deserialize<Practitioner>(reader.GetString(0), RawLedger.Json);
-            await reader.NextResultAsync(ct);
-            if (await reader.ReadAsync(ct)) docs.Profile = JsonSerializer.Deserialize<PractitionerProfile>(reader.GetString(0), RawLedger.Json);
-            await reader.NextResultAsync(ct);
-            if (await reader.ReadAsync(ct)) docs.Timeline = JsonSerializer.Deserialize<Timeline>(reader.GetString(0), RawLedger.Json);
+            for (var i = 0; i < docs.All.Length; i++)
+            {
+                await reader.NextResultAsync(ct);
+                if (await reader.ReadAsync(ct)) docs.All[i] = JsonSerializer.Deserialize(reader.GetString(0), RawLedger.DocumentTables[i].Type, RawLedger.Json);
+            }
         }
+        if (key is null || key.Revoked || !key.Matches(secret)) return false;
 
-        var today = TimeProvider.System.Today();
-        var started = new RoleStarted(Guid.CreateVersion7(), command.Title!, RoleFamily.Analyst, null, EmploymentType.Contract,
-            command.Organisation!, command.Industry!, OfficeType.Project, command.StartedOn!.Value, command.Concurrent ?? false);
-        var events = ChangeRoleEndpoint.Decide(docs.Practitioner!, started, today, out _);
+        var userName = $"provider:{key.ProviderId}";
+        var intake = new Intake(id, fields, new Poster(key.ProviderId, key.ProviderName, userName, Guid.NewGuid().ToString()));
+        var decision = CompletionDecision.Decide(intake, null, docs.Practitioner);
+        if (decision.Recorded is not { } recorded) return false;
+
+        var now = DateTimeOffset.UtcNow;
+        var e = RawLedger.Wrap(recorded, id, docs.Version + 1, now, userName);
+        docs.Apply(e);
+        var completion = new ProviderCompletionProjection().Evolve(null, recorded.CompletionId, e)!;
 
         await using var write = new NpgsqlBatch(connection);
-        var now = DateTimeOffset.UtcNow;
-        var correlation = Guid.NewGuid().ToString();
-        foreach (var data in events)
+        write.BatchCommands.Add(new NpgsqlBatchCommand(InsertReceipt)
         {
-            var e = RawLedger.Wrap(data, id, docs.Version + 1, now, UserName);
-            docs.Apply(e);
-            write.BatchCommands.Add(new NpgsqlBatchCommand(InsertEvent)
+            Parameters =
             {
-                Parameters =
-                {
-                    RawLedger.Param(Guid.CreateVersion7()), RawLedger.Param(id), RawLedger.Param(e.Version),
-                    RawLedger.Jsonb(JsonSerializer.Serialize(data, data.GetType(), RawLedger.Json)),
-                    RawLedger.Param(EventTypeName(data.GetType())), RawLedger.Param(now),
-                    RawLedger.Param(RawLedger.DotnetType(data.GetType())), RawLedger.Param(correlation), RawLedger.Param(UserName)
-                }
-            });
-        }
+                RawLedger.Param(decision.Receipt!.Id), RawLedger.Jsonb(JsonSerializer.Serialize(decision.Receipt, RawLedger.Json)),
+                RawLedger.Param(RawLedger.DotnetType(typeof(CompletionReceipt)))
+            }
+        });
+        write.BatchCommands.Add(new NpgsqlBatchCommand(InsertEvent)
+        {
+            Parameters =
+            {
+                RawLedger.Param(Guid.CreateVersion7()), RawLedger.Param(id), RawLedger.Param(e.Version),
+                RawLedger.Jsonb(JsonSerializer.Serialize(recorded, RawLedger.Json)),
+                RawLedger.Param(EventTypeName(typeof(TrainingCompleted))), RawLedger.Param(now),
+                RawLedger.Param(RawLedger.DotnetType(typeof(TrainingCompleted))), RawLedger.Param(intake.Poster.CorrelationId!), RawLedger.Param(userName)
+            }
+        });
         write.BatchCommands.Add(new NpgsqlBatchCommand("update ledger.mt_streams set version = $2, timestamp = now() where id = $1")
             { Parameters = { RawLedger.Param(id), RawLedger.Param(docs.Version) } });
         AddUpserts(write, docs);
+        write.BatchCommands.Add(new NpgsqlBatchCommand(UpsertProviderCompletion)
+        {
+            Parameters =
+            {
+                RawLedger.Param(completion.Id), RawLedger.Jsonb(JsonSerializer.Serialize(completion, RawLedger.Json)),
+                RawLedger.Param(RawLedger.DotnetType(typeof(ProviderCompletion))), RawLedger.Param(completion.ProviderId),
+                RawLedger.Param(completion.CompletedOn), RawLedger.Param(completion.CourseCode)
+            }
+        });
         await write.ExecuteNonQueryAsync(ct);
         return true;
     };
@@ -146,7 +201,7 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
         var documents = docs.All;
         for (var i = 0; i < documents.Length; i++)
         {
-            var (table, type) = RawLedger.DocumentTables[i];
+            var (table, type, _) = RawLedger.DocumentTables[i];
             batch.BatchCommands.Add(new NpgsqlBatchCommand(RawLedger.Upsert(table))
             {
                 Parameters =
@@ -158,7 +213,7 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
         }
     }
 
-    /// <summary>Marten's default event type name: the class name in snake_case (RoleStarted → role_started).</summary>
+    /// <summary>Marten's default event type name: the class name in snake_case (TrainingCompleted → training_completed).</summary>
     public static string EventTypeName(Type type) =>
         string.Concat(type.Name.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

@@ -6,6 +6,9 @@ using JasperFx.Events;
 using Weasel.Core;
 using Npgsql;
 using NpgsqlTypes;
+using Marten.Events.Aggregation;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Plan;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Infrastructure;
 
@@ -37,9 +40,6 @@ public static class RawLedger
         });
         return captured ?? throw new InvalidOperationException("Marten did not hand out its JSON options.");
     }
-
-    public static readonly PractitionerProfileProjection Profiles = new();
-    public static readonly TimelineProjection Timelines = new();
 
     private static readonly ConcurrentDictionary<string, Type> Types = new();
 
@@ -81,28 +81,46 @@ public static class RawLedger
         return practitioner;
     }
 
-    /// <summary>The three inline documents of one practitioner stream, folded together.</summary>
+    /// <summary>One inline document of a practitioner stream: its table, its type, and the service's own fold for it.</summary>
+    public sealed record InlineDocument(string Table, Type Type, Func<object?, Guid, IEvent, object?> Evolve);
+
+    /// <summary>
+    /// Every document Marten's inline projections keep per practitioner stream (LedgerStore): each
+    /// event of the stream rewrites all of them. The benchmark test checks this list against the database.
+    /// </summary>
+    public static readonly InlineDocument[] DocumentTables =
+    [
+        new("ledger.mt_doc_practitioner", typeof(Practitioner), (doc, _, e) => Apply((Practitioner?)doc, e.Data)),
+        Projected<PractitionerProfile>("ledger.mt_doc_practitionerprofile", new PractitionerProfileProjection()),
+        Projected<Timeline>("ledger.mt_doc_timeline", new TimelineProjection()),
+        Projected<CpdLedger>("ledger.mt_doc_cpdledger", new CpdLedgerProjection()),
+        Projected<DevelopmentPlan>("ledger.mt_doc_developmentplan", new DevelopmentPlanProjection())
+    ];
+
+    private static InlineDocument Projected<T>(string table, SingleStreamProjection<T, Guid> projection) where T : class =>
+        new(table, typeof(T), (doc, id, e) => projection.Evolve((T?)doc, id, e));
+
+    public static readonly SingleStreamProjection<PractitionerProfile, Guid> Profiles = new PractitionerProfileProjection();
+
+    /// <summary>The inline documents of one practitioner stream, folded together.</summary>
     public sealed class Documents(Guid id)
     {
         public Guid Id { get; } = id;
-        public Practitioner? Practitioner { get; set; }
-        public PractitionerProfile? Profile { get; set; }
-        public Timeline? Timeline { get; set; }
         public long Version { get; set; }
 
         /// <summary>In the order of <see cref="DocumentTables"/>.</summary>
-        public object?[] All => [Practitioner, Profile, Timeline];
+        public object?[] All { get; } = new object?[DocumentTables.Length];
+
+        public Practitioner? Practitioner => (Practitioner?)All[0];
 
         public void Apply(IEvent e)
         {
-            Practitioner = RawLedger.Apply(Practitioner, e.Data);
-            Profile = Profiles.Evolve(Profile, Id, e);
-            Timeline = Timelines.Evolve(Timeline, Id, e);
+            for (var i = 0; i < All.Length; i++) All[i] = DocumentTables[i].Evolve(All[i], Id, e);
             Version = e.Version;
         }
     }
 
-    /// <summary>Reads one stream's events in order and folds its three documents, as the rebuild reference does.</summary>
+    /// <summary>Reads one stream's events in order and folds its documents, as the rebuild reference does.</summary>
     public static async Task<Documents> FoldStreamAsync(NpgsqlDataSource db, Guid id)
     {
         await using var command = db.CreateCommand(
@@ -117,13 +135,6 @@ public static class RawLedger
         }
         return docs;
     }
-
-    public static readonly (string Table, Type Type)[] DocumentTables =
-    [
-        ("ledger.mt_doc_practitioner", typeof(Practitioner)),
-        ("ledger.mt_doc_practitionerprofile", typeof(PractitionerProfile)),
-        ("ledger.mt_doc_timeline", typeof(Timeline))
-    ];
 
     public static string DotnetType(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Marten;
 using PmoLedger.Benchmarks;
-using PmoLedger.Features.Practitioners;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Plan;
 
 namespace PmoLedger.Tests.Benchmarks;
 
@@ -26,15 +26,16 @@ public sealed class HandWrittenReferenceTests(AppFixture fixture) : IntegrationC
         await Store.Advanced.RebuildSingleStreamAsync<Practitioner>(id);
         await Store.Advanced.RebuildSingleStreamAsync<PractitionerProfile>(id);
         await Store.Advanced.RebuildSingleStreamAsync<Timeline>(id);
+        await Store.Advanced.RebuildSingleStreamAsync<CpdLedger>(id);
+        await Store.Advanced.RebuildSingleStreamAsync<DevelopmentPlan>(id);
 
-        var connection = Host.Services.GetRequiredService<IConfiguration>().GetConnectionString("Ledger")!;
-        await using var db = NpgsqlDataSource.Create(connection);
+        await using var db = NpgsqlDataSource.Create(Host.Services.GetRequiredService<IConfiguration>().GetConnectionString("Ledger")!);
         var folded = await RawLedger.FoldStreamAsync(db, id);
 
         folded.Version.ShouldBe(await EventCountFor(id));
         for (var i = 0; i < RawLedger.DocumentTables.Length; i++)
         {
-            var (table, type) = RawLedger.DocumentTables[i];
+            var (table, type, _) = RawLedger.DocumentTables[i];
             await using var compare = db.CreateCommand($"select data = $2::jsonb, data::text from {table} where id = $1");
             compare.Parameters.Add(RawLedger.Param(id));
             compare.Parameters.Add(RawLedger.Param(System.Text.Json.JsonSerializer.Serialize(folded.All[i], type, RawLedger.Json)));
@@ -42,5 +43,32 @@ public sealed class HandWrittenReferenceTests(AppFixture fixture) : IntegrationC
             reader.Read().ShouldBeTrue($"no {table} row");
             reader.GetBoolean(0).ShouldBeTrue($"{table} differs from the hand-written fold; stored: {reader.GetString(1)}");
         }
+    }
+
+    [Fact]
+    public async Task the_hand_written_fold_covers_every_document_kept_under_a_practitioner_id()
+    {
+        var id = await RegisterPractitioner();
+        await ChangeRole(id, "analyst", Clock.Today.AddYears(-1));
+
+        await using var db = NpgsqlDataSource.Create(Host.Services.GetRequiredService<IConfiguration>().GetConnectionString("Ledger")!);
+        await using var tables = db.CreateCommand(
+            "select table_schema || '.' || table_name from information_schema.columns " +
+            "where table_schema = 'ledger' and table_name like 'mt_doc_%' and column_name = 'id' and data_type = 'uuid'");
+        var holding = new List<string>();
+        await using (var reader = await tables.ExecuteReaderAsync())
+        {
+            var names = new List<string>();
+            while (await reader.ReadAsync()) names.Add(reader.GetString(0));
+            await reader.CloseAsync();
+            foreach (var table in names)
+            {
+                await using var count = db.CreateCommand($"select count(*) from {table} where id = $1");
+                count.Parameters.Add(RawLedger.Param(id));
+                if ((long)(await count.ExecuteScalarAsync())! > 0) holding.Add(table);
+            }
+        }
+
+        holding.Order().ShouldBe(RawLedger.DocumentTables.Select(t => t.Table).Order());
     }
 }
