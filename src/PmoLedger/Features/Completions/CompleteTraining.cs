@@ -1,3 +1,4 @@
+using PmoLedger.Features.Certifications;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -135,9 +136,14 @@ public sealed record IngestOutcome(int Status, Guid? CompletionId = null, Proble
 }
 
 /// <summary>The decision for one valid completion, given what the ledger already holds. Pure: no I/O.</summary>
-public sealed record CompletionDecision(IngestOutcome Outcome, TrainingCompleted? Recorded = null, CompletionReceipt? Receipt = null)
+public sealed record CompletionDecision(
+    IngestOutcome Outcome, TrainingCompleted? Recorded = null, CompletionReceipt? Receipt = null, IReadOnlyList<object>? Implied = null)
 {
-    public static CompletionDecision Decide(Intake intake, CompletionReceipt? existing, Practitioner? practitioner)
+    /// <summary>
+    /// A new completion may also renew a certification (a new pass of its exam, or CPD points that
+    /// meet a cycle): those events are decided here too and recorded with it.
+    /// </summary>
+    public static CompletionDecision Decide(Intake intake, CompletionReceipt? existing, Practitioner? practitioner, DateOnly today)
     {
         var hash = intake.Hash;
         if (existing is not null)
@@ -158,15 +164,22 @@ public sealed record CompletionDecision(IngestOutcome Outcome, TrainingCompleted
             Id = intake.ReceiptId, CompletionId = completionId, PractitionerId = intake.PractitionerId,
             ProviderId = intake.Poster.ProviderId, BodyHash = hash
         };
-        return new(new IngestOutcome(StatusCodes.Status201Created, completionId), recorded, receipt);
+        return new(new IngestOutcome(StatusCodes.Status201Created, completionId), recorded, receipt,
+            CertificationRules.RenewalsFor(practitioner, recorded, today));
     }
 
-    /// <summary>Stages the event and its receipt in the session; they commit or fail together.</summary>
-    public void Stage(IDocumentSession session, IEventStream<Practitioner> stream)
+    /// <summary>
+    /// Stages the events, the receipt and the expiry messages of renewed certifications in the session
+    /// (enrolled in Wolverine's outbox); they commit or fail together.
+    /// </summary>
+    public async Task Stage(IDocumentSession session, IEventStream<Practitioner> stream, IMartenOutbox outbox, TimeProvider clock)
     {
         if (Recorded is null) return;
         session.Insert(Receipt!);
         stream.AppendOne(Recorded);
+        if (Implied is not { Count: > 0 }) return;
+        stream.AppendMany(Implied);
+        await CertificationRules.ScheduleExpiries(outbox, stream.Id, Implied, clock);
     }
 }
 
@@ -181,19 +194,20 @@ public static class CompletionIngest
     /// database at commit; when either loses a race the attempt starts again from a fresh read, where
     /// a receipt now present answers 200 or 409 and a busy stream (another reference) simply retries.
     /// </summary>
-    public static async Task<IngestOutcome> One(IDocumentStore store, Intake intake, CancellationToken ct)
+    public static async Task<IngestOutcome> One(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, Intake intake, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             await using var session = intake.Poster.OpenSession(store);
+            outbox.Enroll(session);
             var existing = await session.LoadAsync<CompletionReceipt>(intake.ReceiptId, ct);
-            if (existing is not null) return CompletionDecision.Decide(intake, existing, null).Outcome;
+            if (existing is not null) return CompletionDecision.Decide(intake, existing, null, clock.Today()).Outcome;
 
             var stream = await session.Events.FetchForWriting<Practitioner>(intake.PractitionerId, ct);
-            var decision = CompletionDecision.Decide(intake, null, stream.Aggregate);
+            var decision = CompletionDecision.Decide(intake, null, stream.Aggregate, clock.Today());
             if (decision.Recorded is null) return decision.Outcome;
 
-            decision.Stage(session, stream);
+            await decision.Stage(session, stream, outbox, clock);
             try
             {
                 await session.SaveChangesAsync(ct);
@@ -233,10 +247,10 @@ public static class CompleteTrainingEndpoint
     [WolverinePost("/api/practitioners/{id}/completions", OperationId = "completeTraining")]
     [Authorize(Roles = Roles.Provider)]
     public static async Task<IResult> Post(Guid id, CompleteTraining command, ClaimsPrincipal user, HttpContext context,
-        IDocumentStore store, TimeProvider clock, CancellationToken ct)
+        IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var fields = CompletionFields.Parse(command, new Problems(), clock.Today())!;
-        var outcome = await CompletionIngest.One(store, new Intake(id, fields, Poster.From(user, context)), ct);
+        var outcome = await CompletionIngest.One(store, outbox, clock, new Intake(id, fields, Poster.From(user, context)), ct);
         return outcome.ToResult();
     }
 }

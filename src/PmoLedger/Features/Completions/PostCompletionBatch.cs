@@ -31,9 +31,10 @@ public static class CompletionBatch
 {
     public const int MaxItems = 500;
 
-    public static async Task<IReadOnlyList<BatchResult>> Ingest(
-        IDocumentStore store, Poster poster, IReadOnlyList<BatchEntry> entries, DateOnly today, CancellationToken ct)
+    public static async Task<IReadOnlyList<BatchResult>> Ingest(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock,
+        Poster poster, IReadOnlyList<BatchEntry> entries, CancellationToken ct)
     {
+        var today = clock.Today();
         var outcomes = new IngestOutcome?[entries.Count];
         var valid = new (BatchTarget Target, CompletionFields Fields)?[entries.Count];
         for (var i = 0; i < entries.Count; i++)
@@ -50,6 +51,7 @@ public static class CompletionBatch
         }
 
         await using var session = poster.OpenSession(store);
+        outbox.Enroll(session);
         var streams = new Dictionary<Guid, Task<IEventStream<Practitioner>>>();
         var receiptIds = valid.OfType<(BatchTarget, CompletionFields Fields)>()
             .Select(v => CompletionReceipt.Key(poster.ProviderId, v.Fields.ProviderReference)).Distinct().ToArray();
@@ -76,6 +78,8 @@ public static class CompletionBatch
         var receipts = (await receiptsLoad).ToDictionary(x => x.Id);
         var intakes = new Intake?[entries.Count];
         var staged = false;
+        var stagedFor = new HashSet<Guid>();
+        var deferred = new List<int>();
         for (var i = 0; i < entries.Count; i++)
         {
             if (valid[i] is not var (target, fields)) continue;
@@ -90,9 +94,17 @@ public static class CompletionBatch
 
             var intake = intakes[i] = new Intake(practitionerId, fields, poster);
             var stream = await streams[practitionerId];
-            var decision = CompletionDecision.Decide(intake, receipts.GetValueOrDefault(intake.ReceiptId), stream.Aggregate);
+            var decision = CompletionDecision.Decide(intake, receipts.GetValueOrDefault(intake.ReceiptId), stream.Aggregate, today);
+            if (decision.Implied is { Count: > 0 } && stagedFor.Contains(practitionerId))
+            {
+                // Its certification consequences were decided without this batch's earlier postings for
+                // the same person: decide it again, alone, once those are committed.
+                deferred.Add(i);
+                continue;
+            }
             if (decision.Receipt is { } receipt) receipts[receipt.Id] = receipt;
-            decision.Stage(session, stream);
+            await decision.Stage(session, stream, outbox, clock);
+            if (decision.Recorded is not null) stagedFor.Add(practitionerId);
             staged |= decision.Recorded is not null;
             outcomes[i] = decision.Outcome;
         }
@@ -107,12 +119,14 @@ public static class CompletionBatch
             {
                 // Someone else wrote to one of these records meanwhile: nothing of the batch was kept,
                 // so each item goes through the single-item path and stands alone.
+                deferred.Clear();
                 for (var i = 0; i < entries.Count; i++)
                 {
-                    if (intakes[i] is { } intake) outcomes[i] = await CompletionIngest.One(store, intake, ct);
+                    if (intakes[i] is { } intake) outcomes[i] = await CompletionIngest.One(store, outbox, clock, intake, ct);
                 }
             }
         }
+        foreach (var i in deferred) outcomes[i] = await CompletionIngest.One(store, outbox, clock, intakes[i]!, ct);
 
         return outcomes.Select((o, i) => new BatchResult(i, o!.Status,
             o.Status is StatusCodes.Status200OK or StatusCodes.Status201Created ? o.CompletionId : null, o.Problem)).ToList();
@@ -245,7 +259,7 @@ public static class PostCompletionBatchEndpoint
 
     [WolverinePost("/api/completions/batch", OperationId = "postCompletionBatch")]
     [Authorize(Roles = Roles.Provider)]
-    public static async Task<IResult> Post(HttpRequest request, ClaimsPrincipal user, IDocumentStore store, TimeProvider clock,
+    public static async Task<IResult> Post(HttpRequest request, ClaimsPrincipal user, IDocumentStore store, IMartenOutbox outbox, TimeProvider clock,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
         // Wolverine binds JSON bodies only, so the endpoint reads the body itself and picks the format.
@@ -262,7 +276,7 @@ public static class PostCompletionBatchEndpoint
         };
         if (problem is not null) return Results.Problem(problem);
 
-        var results = await CompletionBatch.Ingest(store, Poster.From(user, request.HttpContext), entries!, clock.Today(), ct);
+        var results = await CompletionBatch.Ingest(store, outbox, clock, Poster.From(user, request.HttpContext), entries!, ct);
         return Results.Ok(new BatchResponse(results));
     }
 
