@@ -104,6 +104,8 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
         .. RawLedger.DocumentTables.Select(t => $"select data from {t.Table} where id = $1")
     ];
 
+    private static readonly ProviderCompletionProjection ProviderCompletions = new();
+
     private const string InsertEvent =
         "insert into ledger.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, " +
         "correlation_id, user_name) values (nextval('ledger.mt_events_sequence'), $1, $2, $3, $4, $5, '*DEFAULT*', $6, $7, false, $8, $9)";
@@ -153,13 +155,15 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
 
         var userName = $"provider:{key.ProviderId}";
         var intake = new Intake(id, fields, new Poster(key.ProviderId, key.ProviderName, userName, Guid.NewGuid().ToString()));
-        var decision = CompletionDecision.Decide(intake, null, docs.Practitioner);
+        var decision = CompletionDecision.Decide(intake, null, docs.Practitioner, today);
         if (decision.Recorded is not { } recorded) return false;
+        // Renewals a completion may imply need certifications, which these practitioners never hold.
+        if (decision.Implied is { Count: > 0 }) throw new InvalidOperationException("The workload's practitioners hold no certifications.");
 
         var now = DateTimeOffset.UtcNow;
         var e = RawLedger.Wrap(recorded, id, docs.Version + 1, now, userName);
         docs.Apply(e);
-        var completion = new ProviderCompletionProjection().Evolve(null, recorded.CompletionId, e)!;
+        var completion = ProviderCompletions.Evolve(null, recorded.CompletionId, e)!;
 
         await using var write = new NpgsqlBatch(connection);
         write.BatchCommands.Add(new NpgsqlBatchCommand(InsertReceipt)

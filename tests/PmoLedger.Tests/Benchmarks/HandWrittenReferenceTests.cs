@@ -4,6 +4,7 @@ using Npgsql;
 using PmoLedger.Benchmarks;
 using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Plan;
+using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Tests.Benchmarks;
 
