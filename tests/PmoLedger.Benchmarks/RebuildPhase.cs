@@ -3,6 +3,7 @@ using System.Text.Json;
 using Marten;
 using Npgsql;
 using NpgsqlTypes;
+using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Plan;
 using PmoLedger.Features.Practitioners;
@@ -232,7 +233,9 @@ public static class RebuildPhase
         return (result.GetInt64(0), result.GetInt64(1), streamType);
     }
 
-    /// <summary>A twelve-year career of four roles, decided by the service's own rules.</summary>
+    private static readonly Guid Provider = Guid.CreateVersion7();
+
+    /// <summary>A twelve-year career of four roles (decided by the service's own rules) and one course a role.</summary>
     private static async Task<Guid> TemplateStreamAsync(IDocumentStore store)
     {
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
@@ -255,6 +258,8 @@ public static class RebuildPhase
             var started = new RoleStarted(Guid.CreateVersion7(), title, family, null, EmploymentType.Permanent, "Castlefield Energy",
                 "Energy", office, today.AddYears(-yearsAgo), false);
             stream.AppendMany(ChangeRoleEndpoint.Decide(stream.Aggregate!, started, today, out _));
+            stream.AppendOne(new TrainingCompleted(Guid.CreateVersion7(), Provider, "Benchmark Academy", $"template-{yearsAgo}",
+                "P3O-F", "P3O Foundation", today.AddYears(-yearsAgo).AddMonths(6), TrainingOutcome.Passed, 0.8m, 7.5m, null));
             await session.SaveChangesAsync();
         }
         return id;
