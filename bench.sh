@@ -17,7 +17,7 @@ GENERATED=src/PmoLedger/Internal/Generated
 export PMOLEDGER_BENCH_PIDFILE="$(mktemp)"
 cleanup() {
   rm -rf "$GENERATED"
-  grep -v '^done ' "$PMOLEDGER_BENCH_PIDFILE" | while read -r pid; do
+  for pid in $(grep -v '^done ' "$PMOLEDGER_BENCH_PIDFILE" || true); do
     grep -qx "done $pid" "$PMOLEDGER_BENCH_PIDFILE" || kill "$pid" 2>/dev/null || true
   done
   rm -f "$PMOLEDGER_BENCH_PIDFILE"

@@ -36,6 +36,11 @@ public static class BenchMain
         Console.WriteLine($"PmoLedger benchmarks: {Environment.ProcessorCount} cores, fsync={((dynamic)report["machine"]!).fsync}, " +
                           $"{settings.Runs} runs per figure{(settings.Quick ? " (QUICK: harness smoke test, figures meaningless)" : "")}");
 
+        // Every run starts from an empty ledger (the benchmark's own database), so runs are comparable.
+        await using (var fresh = NpgsqlDataSource.Create(settings.Connection))
+        await using (var drop = fresh.CreateCommand($"drop schema if exists {LedgerStore.Schema} cascade"))
+            await drop.ExecuteNonQueryAsync();
+
         if (settings.Phases.Contains("coldstart")) report["coldStart"] = await ColdStartPhase.RunAsync(settings);
 
         var auto = new NpgsqlConnectionStringBuilder(settings.Connection) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 1, MaxPoolSize = 100 };
