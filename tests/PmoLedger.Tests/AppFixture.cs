@@ -44,6 +44,7 @@ public sealed class AppFixture : IAsyncLifetime
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
             services.RunWolverineInSoloMode();
+            services.MartenDaemonModeIsSolo();
             services.DisableAllExternalWolverineTransports();
         }));
     }

@@ -2,6 +2,7 @@ using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
+using PmoLedger.Features.Audit;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 using Weasel.Core;
@@ -33,6 +34,10 @@ public static class LedgerStore
         // Read models.
         opts.Projections.Add<PractitionerProfileProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<TimelineProjection>(ProjectionLifecycle.Inline);
+
+        // Tamper evidence: a hash chain over the log, extended by the async daemon (see docs/auditing.md).
+        opts.Storage.Add(new EventChainStorage(opts));
+        opts.Events.Subscribe(new EventChainSubscription());
 
         opts.Schema.For<ProviderApiKey>().Index(x => x.ProviderId);
         opts.Schema.For<PractitionerEmail>();
