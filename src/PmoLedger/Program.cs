@@ -43,8 +43,8 @@ try
     builder.Services.AddHttpContextAccessor();
     builder.Services.ConfigureMarten((services, opts) =>
     {
-        // Event timestamps (recordedAt) come from the same clock as business time.
-        opts.Events.TimeProvider = services.GetRequiredService<TimeProvider>();
+        // Event timestamps (recordedAt) come from the same clock as business time, at the database's precision.
+        opts.Events.TimeProvider = new MicrosecondClock(services.GetRequiredService<TimeProvider>());
         opts.Listeners.Add(new CorrelationListener(services.GetRequiredService<IHttpContextAccessor>()));
     });
 

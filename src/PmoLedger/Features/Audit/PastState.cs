@@ -66,10 +66,15 @@ public static class PastState
     }
 
     /// <summary>An instant as ISO 8601; without an offset it is read as UTC. A '+' decoded to a space from a query string is put back.</summary>
-    public static bool TryParseInstant(string text, out DateTimeOffset instant) =>
-        DateTimeOffset.TryParse(text.Trim().Replace(' ', '+'), CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out instant)
-        && text.Contains('T', StringComparison.OrdinalIgnoreCase);
+    public static bool TryParseInstant(string text, out DateTimeOffset instant)
+    {
+        instant = default;
+        if (!text.Contains('T', StringComparison.OrdinalIgnoreCase)
+            || !DateTimeOffset.TryParse(text.Trim().Replace(' ', '+'), CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal, out var parsed)) return false;
+        instant = parsed.ToUniversalTime(); // PostgreSQL takes instants in UTC only
+        return true;
+    }
 
     public static bool TryParseDate(string text, out DateOnly date) =>
         DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
