@@ -12,11 +12,11 @@ namespace PmoLedger.Features.Audit;
 /// reconstruction and the stored document cannot disagree unless the stored one drifted.
 /// </summary>
 public sealed record AuditedReadModel(
-    string Name, Func<Guid, IEnumerable<IEvent>, object?> Rebuild,
+    string Name, Type DocumentType, Func<Guid, IEnumerable<IEvent>, object?> Rebuild,
     Func<IQuerySession, Guid, CancellationToken, Task<string?>> StoredJson)
 {
     public static AuditedReadModel For<TDoc>(string name, SingleStreamProjection<TDoc, Guid> projection) where TDoc : class =>
-        new(name, (id, events) => PastState.Fold(projection, id, events),
+        new(name, typeof(TDoc), (id, events) => PastState.Fold(projection, id, events),
             (session, id, ct) => session.Json.FindByIdAsync<TDoc>(id, ct));
 }
 

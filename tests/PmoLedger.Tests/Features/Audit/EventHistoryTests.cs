@@ -66,6 +66,21 @@ public class EventHistoryTests(AppFixture fixture) : AuditContext(fixture)
     }
 
     [Fact]
+    public async Task without_a_header_the_events_carry_the_correlation_id_the_response_announced()
+    {
+        var result = await As(AdminToken, s =>
+        {
+            s.Post.Json(new { fullName = "Grace Hopper", email = "grace@example.org" }).ToUrl("/api/practitioners");
+            s.StatusCodeShouldBe(201);
+        });
+        var announced = result.Context.Response.Headers["X-Correlation-ID"].ToString();
+        var id = (await result.Json()).Str("id");
+
+        announced.ShouldNotBeNullOrWhiteSpace();
+        (await Audit($"/api/audit/practitioners/{id}/events"))[0].Str("correlationId").ShouldBe(announced);
+    }
+
+    [Fact]
     public async Task an_unknown_practitioner_is_404()
     {
         await AuditProblem($"/api/audit/practitioners/{Guid.NewGuid()}/events", 404);
