@@ -34,7 +34,7 @@ public sealed class ProviderApiKey
     public static bool TryParse(string apiKey, out string keyId, out string secret)
     {
         keyId = secret = "";
-        var parts = apiKey.Split('_');
+        var parts = apiKey.Split('_', 3); // the secret is base64url and may itself contain '_'
         if (parts.Length != 3 || parts[0] != "pmo" || parts[1].Length != 16 || parts[2].Length < 32) return false;
         (keyId, secret) = (parts[1], parts[2]);
         return true;
