@@ -57,13 +57,10 @@ public static class EventExport
         return written;
     }
 
-    public static Task<int> CountAsync(IDocumentStore store, CancellationToken ct) => CountAfterAsync(store, 0, ct);
-
-    private static async Task<int> CountAfterAsync(IDocumentStore store, long after, CancellationToken ct)
+    public static async Task<int> CountAsync(IDocumentStore store, CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        return await session.Events.QueryAllRawEvents()
-            .Where(e => e.Sequence > after && e.EventTypeName != "tombstone").CountAsync(ct);
+        return await session.Events.QueryAllRawEvents().Where(e => e.EventTypeName != "tombstone").CountAsync(ct);
     }
 }
 
