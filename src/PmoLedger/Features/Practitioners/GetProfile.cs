@@ -107,11 +107,6 @@ public static class GetProfileEndpoint
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
     [WolverineGet("/api/practitioners/{id}", OperationId = "getProfile")]
-    public static async Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
-    {
-        var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
-        return profile is null
-            ? Results.Problem(Problems.NotFound($"No practitioner {id}."))
-            : Results.Ok(ProfileView.From(profile, clock.Today()));
-    }
+    public static Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
+        => ReadModels.Answer<PractitionerProfile>(session, id, p => ProfileView.From(p, clock.Today()), ct);
 }
