@@ -156,6 +156,11 @@ public static class CompletionBatch
             var entries = new List<BatchEntry>();
             foreach (var item in items.EnumerateArray())
             {
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    entries.Add(new BatchEntry(null, null, Problems.BadRequest("item", "Each item must be a JSON object.")));
+                    continue;
+                }
                 try
                 {
                     entries.Add(new BatchEntry(item.Deserialize<BatchTarget>(options), item.Deserialize<CompleteTraining>(options)));

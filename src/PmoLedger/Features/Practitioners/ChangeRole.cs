@@ -20,8 +20,9 @@ public static class ChangeRoleEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin);
 
-    public static ProblemDetails Validate(ChangeRole command, Practitioner practitioner, TimeProvider clock)
+    public static ProblemDetails Validate(ChangeRole? command, Practitioner practitioner, TimeProvider clock)
     {
+        if (command is null) return Problems.MissingBody;
         var problems = new Problems();
         var (role, _) = Parse(command, problems, clock.Today());
         if (!problems.Any && !role.Concurrent

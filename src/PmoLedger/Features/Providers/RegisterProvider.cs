@@ -8,8 +8,11 @@ public sealed record ProviderCreated(Guid Id, string Name, string ApiKey) : Crea
 
 public static class RegisterProviderEndpoint
 {
-    public static ProblemDetails Validate(RegisterProvider command) =>
-        new Problems().Required("name", command.Name).MaxLength("name", command.Name, 200).ToProblem();
+    public static ProblemDetails Validate(RegisterProvider? command)
+    {
+        if (command is null) return Problems.MissingBody;
+        return new Problems().Required("name", command.Name).MaxLength("name", command.Name, 200).ToProblem();
+    }
 
     [WolverinePost("/api/providers", OperationId = "registerProvider")]
     [Authorize(Roles = Roles.Admin)]
