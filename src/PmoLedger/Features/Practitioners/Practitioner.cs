@@ -103,10 +103,14 @@ public sealed class Practitioner
             running = level;
         }
 
-        // A correction that reaches back before the last recorded step: the level today is
-        // still what the rules say, recorded as taking effect today.
+        // A correction that reaches back before the last recorded step (a back-dated role): steps
+        // already recorded stay, and the level the rules now give takes effect from the later of
+        // that step's own date and the last recorded step.
         if (steps.Count > 0 && steps[^1].Level != running)
-            yield return new CareerLevelReached(steps[^1].Level, running, today);
+        {
+            var effectiveOn = recordedSince is { } last && last > steps[^1].EffectiveOn ? last : steps[^1].EffectiveOn;
+            yield return new CareerLevelReached(steps[^1].Level, running, effectiveOn);
+        }
     }
 
     /// <summary>Decides the career-level events after role events, and when to look again.</summary>
