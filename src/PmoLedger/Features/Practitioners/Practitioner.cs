@@ -48,14 +48,9 @@ public sealed class Practitioner
     public static Practitioner Create(PractitionerRegistered e) =>
         new() { Id = e.PractitionerId, FullName = e.FullName, Email = e.Email };
 
-    public void Apply(RoleStarted e) =>
-        Roles.Add(new RolePeriod(e.RoleId, e.RoleFamily, e.StartedOn, null, e.Concurrent));
+    public void Apply(RoleStarted e) => Career.Record(Roles, e);
 
-    public void Apply(RoleEnded e)
-    {
-        var index = Roles.FindIndex(r => r.RoleId == e.RoleId);
-        if (index >= 0) Roles[index] = Roles[index] with { EndedOn = e.EndedOn };
-    }
+    public void Apply(RoleEnded e) => Career.Record(Roles, e);
 
     public void Apply(CareerLevelReached e)
     {
@@ -117,17 +112,7 @@ public sealed class Practitioner
     public (IReadOnlyList<CareerLevelReached> Steps, DateOnly? ReassessOn) CareerAfter(IEnumerable<object> roleEvents, DateOnly today)
     {
         var roles = Roles.ToList();
-        foreach (var e in roleEvents)
-        {
-            switch (e)
-            {
-                case RoleStarted s: roles.Add(new RolePeriod(s.RoleId, s.RoleFamily, s.StartedOn, null, s.Concurrent)); break;
-                case RoleEnded x:
-                    var i = roles.FindIndex(r => r.RoleId == x.RoleId);
-                    if (i >= 0) roles[i] = roles[i] with { EndedOn = x.EndedOn };
-                    break;
-            }
-        }
+        foreach (var e in roleEvents) Career.Record(roles, e);
 
         var steps = ReconcileCareerLevel(roles, Level, LevelSince, today).ToList();
         DateOnly? reassess = Career.WorkingThresholdDate(roles) is { } threshold && threshold > today

@@ -4,7 +4,7 @@ namespace PmoLedger.Features.Providers;
 public sealed record RegisterProvider(string? Name);
 
 /// <summary>The only answer that ever shows the key.</summary>
-public sealed record ProviderCreated(Guid Id, string Name, string ApiKey) : CreationResponse($"/api/providers/{Id}");
+public sealed record ProviderCreated(Guid Id, string Name, string ApiKey) : CreationResponse($"/api/providers/{Id}/completions");
 
 public static class RegisterProviderEndpoint
 {

@@ -73,7 +73,20 @@ public class AuditAccessTests(AppFixture fixture) : AuditContext(fixture)
             }),
             ($"/api/practitioners/{id}/roles/end", new { endedOn = Clock.Today }),
             ("/api/providers", new { name = "Shadow Academy" }),
-            ($"/api/providers/{providerId}/keys", new { })
+            ($"/api/providers/{providerId}/keys", new { }),
+            ($"/api/practitioners/{id}/completions", new
+            {
+                providerReference = "x", course = new { code = "C", title = "T" }, completedOn = Clock.Today, outcome = "passed", cpdPoints = 1
+            }),
+            ("/api/completions/batch", new { items = Array.Empty<object>() }),
+            ($"/api/completions/{Guid.NewGuid()}/revoke", new { reason = "An auditor may not" }),
+            ($"/api/practitioners/{id}/certifications", new { code = "P3O-F", name = "P3O Foundation", awardedOn = Clock.Today, certificateNumber = "A-1" }),
+            ($"/api/practitioners/{id}/cpd", new
+            {
+                category = "community", points = 1, title = "Meetup", reflection = "Learned a great deal about portfolio offices.", occurredOn = Clock.Today
+            }),
+            ($"/api/practitioners/{id}/goals", new { dimension = "knowledge", description = "Learn P3O", targetDate = Clock.Today.AddYears(1) }),
+            ($"/api/practitioners/{id}/goals/{Guid.NewGuid()}/achieve", new { evidence = new { kind = "role", id = Guid.NewGuid() } })
         };
         foreach (var (url, body) in writes)
             await Expect(403, s => s.WithBearerToken(AuditorToken), s => s.Post.Json(body).ToUrl(url));
