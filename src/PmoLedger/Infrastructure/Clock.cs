@@ -7,6 +7,11 @@ public static class Clock
 
     /// <summary>The instant a business date begins (UTC midnight).</summary>
     public static DateTimeOffset StartOf(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+
+    /// <summary>A business date as the API writes it: YYYY-MM-DD, nothing else.</summary>
+    public static bool TryParseDate(string? text, out DateOnly date) =>
+        DateOnly.TryParseExact(text?.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.None, out date);
 }
 
 /// <summary>

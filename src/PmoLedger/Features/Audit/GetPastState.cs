@@ -32,7 +32,7 @@ public sealed record PointInTime(DateTimeOffset? AsOf, DateOnly? EffectiveOn)
             problems.Add("asOf", $"'{asOf}' is not an ISO 8601 instant; use e.g. 2026-03-01T12:00:00Z.");
             return null;
         }
-        if (PastState.TryParseDate(effectiveOn!, out var date)) return new PointInTime(null, date);
+        if (Clock.TryParseDate(effectiveOn!, out var date)) return new PointInTime(null, date);
         problems.Add("effectiveOn", $"'{effectiveOn}' is not a date; use yyyy-MM-dd.");
         return null;
     }

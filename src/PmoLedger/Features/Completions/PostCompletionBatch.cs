@@ -229,7 +229,7 @@ public static class CompletionBatch
         DateOnly? completedOn = null;
         if (Cell("completedOn") is { } dateText)
         {
-            if (DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) completedOn = day;
+            if (Clock.TryParseDate(dateText, out var day)) completedOn = day;
             else problems.Add("completedOn", "'completedOn' must be a date as YYYY-MM-DD.");
         }
         var score = Number(problems, "score", Cell("score"));
