@@ -1,5 +1,6 @@
 using JasperFx;
 using JasperFx.CodeGeneration;
+using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using PmoLedger.Infrastructure;
@@ -36,7 +37,16 @@ try
     builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString))
         .UseLightweightSessions()
         .ApplyAllDatabaseChangesOnStartup()
+        // Runs the event-chain subscription. HotCold: one node at a time holds it, the others stand by.
+        .AddAsyncDaemon(configuration.GetValue("Marten:DaemonMode", DaemonMode.HotCold))
         .IntegrateWithWolverine();
+    builder.Services.AddHttpContextAccessor();
+    builder.Services.ConfigureMarten((services, opts) =>
+    {
+        // Event timestamps (recordedAt) come from the same clock as business time, at the database's precision.
+        opts.Events.TimeProvider = new MicrosecondClock(services.GetRequiredService<TimeProvider>());
+        opts.Listeners.Add(new CorrelationListener(services.GetRequiredService<IHttpContextAccessor>()));
+    });
 
     builder.Host.UseWolverine(opts =>
     {

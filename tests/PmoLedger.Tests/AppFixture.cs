@@ -37,6 +37,7 @@ public sealed class AppFixture : IAsyncLifetime
             Environment.GetEnvironmentVariable("PMOLEDGER_TEST_CONNECTION") ?? DefaultConnection);
         Environment.SetEnvironmentVariable("Demo__SeedOnStart", "false");
         Environment.SetEnvironmentVariable("Wolverine__ScheduledJobPollingTime", "00:00:00.500");
+        Environment.SetEnvironmentVariable("Marten__DaemonMode", "Solo");
         Environment.SetEnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Development");
 
         Host = await AlbaHost.For<Program>(builder => builder.ConfigureServices(services =>

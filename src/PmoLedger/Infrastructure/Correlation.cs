@@ -1,6 +1,7 @@
 using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.CodeGeneration.Frames;
+using Marten;
 using Serilog.Context;
 
 namespace PmoLedger.Infrastructure;
@@ -39,5 +40,25 @@ public sealed class CorrelationPolicy : IHttpPolicy
     {
         foreach (var chain in chains)
             chain.Middleware.Insert(0, new MethodCall(typeof(Correlation), nameof(Correlation.Apply)));
+    }
+}
+
+/// <summary>
+/// Stamps the request's correlation id on everything a session records. Wolverine opens the Marten
+/// session before any endpoint middleware runs, so the session would otherwise carry the trace id
+/// it was opened with rather than the caller's X-Correlation-ID. Outside a request nothing changes.
+/// </summary>
+public sealed class CorrelationListener(IHttpContextAccessor http) : DocumentSessionListenerBase
+{
+    public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+    {
+        if (http.HttpContext?.Items[Correlation.ItemKey] is string id)
+        {
+            session.CorrelationId = id;
+            foreach (var stream in session.PendingChanges.Streams())
+            foreach (var e in stream.Events)
+                e.CorrelationId = id;
+        }
+        return Task.CompletedTask;
     }
 }

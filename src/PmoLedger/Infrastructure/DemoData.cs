@@ -33,7 +33,11 @@ public static class DemoData
         ])
     ];
 
-    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, TimeProvider clock, CancellationToken ct)
+    /// <summary>
+    /// Loads the data set into an empty ledger. With an outbox (a running service) the future career
+    /// steps are scheduled as durable messages in the same transactions, as the API would.
+    /// </summary>
+    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, IMartenOutbox? outbox, TimeProvider clock, CancellationToken ct)
     {
         await using (var query = store.QuerySession())
         {
@@ -43,6 +47,7 @@ public static class DemoData
         var today = clock.Today();
         await using var session = store.LightweightSession();
         session.LastModifiedBy = "demo-seed";
+        outbox?.Enroll(session);
 
         foreach (var name in new[] { "Axelos Learning Partners", "PMO Academy" })
         {
@@ -68,7 +73,8 @@ public static class DemoData
                     step.Specialism is null ? null : Parse<Specialism>(step.Specialism), Parse<EmploymentType>(step.Employment),
                     step.Organisation, step.Industry, Parse<OfficeType>(step.Office),
                     today.AddYears(-step.YearsAgo).AddMonths(-step.MonthsAgo), step.Concurrent);
-                stream.AppendMany(ChangeRoleEndpoint.Decide(stream.Aggregate!, started, today, out _));
+                stream.AppendMany(ChangeRoleEndpoint.Decide(stream.Aggregate!, started, today, out var reassessOn));
+                if (outbox is not null) await Career.ScheduleReassessment(outbox, id, reassessOn, clock);
                 await session.SaveChangesAsync(ct);
             }
         }
@@ -80,12 +86,14 @@ public static class DemoData
 }
 
 /// <summary>In Development, the first start on an empty database loads the demo data (Demo:SeedOnStart).</summary>
-public sealed class DemoDataOnFirstStart(IDocumentStore store, TimeProvider clock, IConfiguration configuration,
-    ILogger<DemoDataOnFirstStart> logger) : BackgroundService
+public sealed class DemoDataOnFirstStart(IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock,
+    IConfiguration configuration, ILogger<DemoDataOnFirstStart> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         if (!configuration.GetValue("Demo:SeedOnStart", false)) return;
-        if (await DemoData.SeedIfEmptyAsync(store, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
+        using var scope = scopes.CreateScope();
+        var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
+        if (await DemoData.SeedIfEmptyAsync(store, outbox, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
     }
 }

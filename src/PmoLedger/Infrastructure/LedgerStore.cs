@@ -4,6 +4,7 @@ using JasperFx.Events.Projections;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Plan;
+using PmoLedger.Features.Audit;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 using Weasel.Core;
@@ -39,6 +40,10 @@ public static class LedgerStore
         ProviderCompletionProjection.Configure(opts);
         opts.Projections.Add<CpdLedgerProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<DevelopmentPlanProjection>(ProjectionLifecycle.Inline);
+
+        // Tamper evidence: a hash chain over the log, extended by the async daemon (see docs/auditing.md).
+        opts.Storage.Add(new EventChainStorage(opts));
+        opts.Events.Subscribe(new EventChainSubscription());
 
         opts.Schema.For<ProviderApiKey>().Index(x => x.ProviderId);
         opts.Schema.For<PractitionerEmail>();

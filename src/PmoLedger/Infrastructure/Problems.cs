@@ -76,5 +76,8 @@ public sealed class Problems
     public static ProblemDetails Conflict(string detail) =>
         new() { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = detail };
 
+    /// <summary>The body was the JSON literal null (or empty): nothing to validate.</summary>
+    public static ProblemDetails MissingBody => BadRequest("body", "A JSON object is required as the request body.");
+
     public static ProblemDetails BadRequest(string field, string message) => new Problems().Add(field, message).ToProblem();
 }

@@ -1,5 +1,8 @@
 using System.Text.Json;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using PmoLedger.Infrastructure;
+using Wolverine.Marten;
 
 namespace PmoLedger.Tests.Infrastructure;
 
@@ -8,8 +11,20 @@ public class DemoDataTests(AppFixture fixture) : IntegrationContext(fixture)
     [Fact]
     public async Task demo_data_loads_once_with_careers_from_entry_to_directing()
     {
-        (await DemoData.SeedIfEmptyAsync(Store, Clock, CancellationToken.None)).ShouldBeTrue();
-        (await DemoData.SeedIfEmptyAsync(Store, Clock, CancellationToken.None)).ShouldBeFalse();
+        using (var scope = Host.Services.CreateScope())
+        {
+            var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
+            (await DemoData.SeedIfEmptyAsync(Store, outbox, Clock, CancellationToken.None)).ShouldBeTrue();
+        }
+        (await DemoData.SeedIfEmptyAsync(Store, null, Clock, CancellationToken.None)).ShouldBeFalse();
+
+        // Alex Morgan, an analyst for a year, reaches the working level next year: that step is a durable scheduled message.
+        await using (var session = Store.QuerySession())
+        {
+            var scheduled = await session.QueryAsync<int>(
+                "select count(*)::int from ledger.wolverine_incoming_envelopes where status = 'Scheduled' and message_type like '%ReassessCareerLevel'");
+            scheduled.Single().ShouldBeGreaterThan(0);
+        }
 
         var priya = await Get<JsonElement>("/api/practitioners?email=priya.shah@example.org");
         var profile = await Get<JsonElement>($"/api/practitioners/{priya.GetProperty("id").GetGuid()}");

@@ -9,8 +9,9 @@ public sealed record CertificationCreated(Guid CertificationId);
 
 public static class AwardCertificationEndpoint
 {
-    public static ProblemDetails Validate(AwardCertification command, Practitioner practitioner, TimeProvider clock)
+    public static ProblemDetails Validate(AwardCertification? command, Practitioner practitioner, TimeProvider clock)
     {
+        if (command is null) return Problems.MissingBody;
         var today = clock.Today();
         var problems = new Problems()
             .Required("code", command.Code).MaxLength("code", command.Code, 40)

@@ -187,7 +187,7 @@ public static class CompletionIngest
 {
     // Each round of a race has one winner, so this covers dozens of simultaneous postings for one
     // practitioner; beyond that the caller gets a 409 it can retry.
-    private const int Attempts = 30;
+    public const int Attempts = 30;
 
     /// <summary>
     /// Records one completion. The receipt's primary key and the stream version are checked by the
@@ -218,10 +218,13 @@ public static class CompletionIngest
                 if (attempt == Attempts)
                     return new IngestOutcome(StatusCodes.Status409Conflict, Problem: Problems.Conflict(
                         "The practitioner's record was busy with other postings; nothing was recorded. Retry the request."));
-                await Task.Delay(Random.Shared.Next(1, 10 * Math.Min(attempt, 10)), ct);
+                await Backoff(attempt, ct);
             }
         }
     }
+
+    /// <summary>A short random pause that grows with the attempt, so racing retries spread out.</summary>
+    public static Task Backoff(int attempt, CancellationToken ct) => Task.Delay(Random.Shared.Next(1, 10 * Math.Min(attempt, 10)), ct);
 
     /// <summary>A stale stream version or a key already taken: the transaction rolled back and can be retried.</summary>
     public static bool IsConflict(Exception e) => e switch
@@ -237,8 +240,9 @@ public static class CompleteTrainingEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user) => Poster.Required(user);
 
-    public static ProblemDetails Validate(CompleteTraining command, TimeProvider clock)
+    public static ProblemDetails Validate(CompleteTraining? command, TimeProvider clock)
     {
+        if (command is null) return Problems.MissingBody;
         var problems = new Problems();
         CompletionFields.Parse(command, problems, clock.Today());
         return problems.ToProblem();

@@ -128,7 +128,7 @@ public static class GetProviderCompletionsEndpoint
     private static DateOnly? Date(Problems problems, string field, string? text)
     {
         if (string.IsNullOrEmpty(text)) return null;
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) return day;
+        if (Clock.TryParseDate(text, out var day)) return day;
         problems.Add(field, $"'{field}' must be a date as YYYY-MM-DD.");
         return null;
     }

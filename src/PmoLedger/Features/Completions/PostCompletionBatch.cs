@@ -156,6 +156,11 @@ public static class CompletionBatch
             var entries = new List<BatchEntry>();
             foreach (var item in items.EnumerateArray())
             {
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    entries.Add(new BatchEntry(null, null, Problems.BadRequest("item", "Each item must be a JSON object.")));
+                    continue;
+                }
                 try
                 {
                     entries.Add(new BatchEntry(item.Deserialize<BatchTarget>(options), item.Deserialize<CompleteTraining>(options)));
@@ -224,7 +229,7 @@ public static class CompletionBatch
         DateOnly? completedOn = null;
         if (Cell("completedOn") is { } dateText)
         {
-            if (DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)) completedOn = day;
+            if (Clock.TryParseDate(dateText, out var day)) completedOn = day;
             else problems.Add("completedOn", "'completedOn' must be a date as YYYY-MM-DD.");
         }
         var score = Number(problems, "score", Cell("score"));

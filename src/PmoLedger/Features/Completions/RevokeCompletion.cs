@@ -14,8 +14,11 @@ public static class RevokeCompletionEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user) => Poster.Required(user);
 
-    public static ProblemDetails Validate(RevokeCompletion command) =>
-        new Problems().Required("reason", command.Reason).MaxLength("reason", command.Reason, 1000).ToProblem();
+    public static ProblemDetails Validate(RevokeCompletion? command)
+    {
+        if (command is null) return Problems.MissingBody;
+        return new Problems().Required("reason", command.Reason).MaxLength("reason", command.Reason, 1000).ToProblem();
+    }
 
     /// <summary>Revoking twice changes nothing: the second request finds it revoked and records no event.</summary>
     public static CompletionRevoked? Decide(Practitioner practitioner, Guid completionId, Guid providerId, string reason, DateOnly today) =>
@@ -23,20 +26,38 @@ public static class RevokeCompletionEndpoint
             ? new CompletionRevoked(completionId, providerId, reason.Trim(), today)
             : null;
 
+    /// <summary>
+    /// Retries of one revocation race each other on the practitioner's stream version; the loser
+    /// reads again, finds the completion revoked and answers 204 like the winner.
+    /// </summary>
     [WolverinePost("/api/completions/{completionId}/revoke", OperationId = "revokeCompletion")]
     [Authorize(Roles = Roles.Provider)]
-    public static async Task<IResult> Post(Guid completionId, RevokeCompletion command, ClaimsPrincipal user,
-        IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    public static async Task<IResult> Post(Guid completionId, RevokeCompletion command, ClaimsPrincipal user, HttpContext context,
+        IDocumentStore store, TimeProvider clock, CancellationToken ct)
     {
-        // The provider view doubles as the index from a completion to its practitioner.
-        var posted = await session.LoadAsync<ProviderCompletion>(completionId, ct);
-        if (posted is null) return Results.Problem(Problems.NotFound($"No completion {completionId}."));
-        if (posted.ProviderId != user.ProviderId())
-            return Results.Problem(Problems.Forbidden("Only the provider that posted a completion may revoke it."));
+        var poster = Poster.From(user, context);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var session = poster.OpenSession(store);
+            // The provider view doubles as the index from a completion to its practitioner.
+            var posted = await session.LoadAsync<ProviderCompletion>(completionId, ct);
+            if (posted is null) return Results.Problem(Problems.NotFound($"No completion {completionId}."));
+            if (posted.ProviderId != poster.ProviderId)
+                return Results.Problem(Problems.Forbidden("Only the provider that posted a completion may revoke it."));
 
-        var stream = await session.Events.FetchForWriting<Practitioner>(posted.PractitionerId, ct);
-        if (Decide(stream.Aggregate!, completionId, posted.ProviderId, command.Reason!, clock.Today()) is { } revoked)
+            var stream = await session.Events.FetchForWriting<Practitioner>(posted.PractitionerId, ct);
+            if (Decide(stream.Aggregate!, completionId, posted.ProviderId, command.Reason!, clock.Today()) is not { } revoked)
+                return Results.NoContent();
             stream.AppendOne(revoked);
-        return Results.NoContent();
+            try
+            {
+                await session.SaveChangesAsync(ct);
+                return Results.NoContent();
+            }
+            catch (Exception e) when (CompletionIngest.IsConflict(e) && attempt < CompletionIngest.Attempts)
+            {
+                await CompletionIngest.Backoff(attempt, ct);
+            }
+        }
     }
 }

@@ -68,11 +68,6 @@ public static class GetCpdLedgerEndpoint
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
     [WolverineGet("/api/practitioners/{id}/cpd", OperationId = "getCpdLedger")]
-    public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
-    {
-        var ledger = await session.LoadAsync<CpdLedger>(id, ct);
-        return ledger is null
-            ? Results.Problem(Problems.NotFound($"No practitioner {id}."))
-            : Results.Ok(CpdLedgerView.From(ledger));
-    }
+    public static Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
+        => ReadModels.Answer<CpdLedger>(session, id, CpdLedgerView.From, ct);
 }

@@ -18,8 +18,9 @@ public static class LogCpdActivityEndpoint
 
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.OnlySelf(id);
 
-    public static ProblemDetails Validate(LogCpdActivity command, TimeProvider clock)
+    public static ProblemDetails Validate(LogCpdActivity? command, TimeProvider clock)
     {
+        if (command is null) return Problems.MissingBody;
         var problems = new Problems();
         problems.Enum<CpdCategory>("category", command.Category);
         problems.Required("points", command.Points);

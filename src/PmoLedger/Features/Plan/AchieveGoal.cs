@@ -16,8 +16,9 @@ public static class AchieveGoalEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.OnlySelf(id);
 
-    public static ProblemDetails Validate(AchieveGoal command, Guid goalId, Practitioner practitioner)
+    public static ProblemDetails Validate(AchieveGoal? command, Guid goalId, Practitioner practitioner)
     {
+        if (command is null) return Problems.MissingBody;
         var problems = new Problems().Required("evidence", command.Evidence);
         if (command.Evidence is { } evidence)
         {

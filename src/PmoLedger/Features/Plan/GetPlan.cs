@@ -144,11 +144,6 @@ public static class GetPlanEndpoint
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
     [WolverineGet("/api/practitioners/{id}/plan", OperationId = "getPlan")]
-    public static async Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
-    {
-        var plan = await session.LoadAsync<DevelopmentPlan>(id, ct);
-        return plan is null
-            ? Results.Problem(Problems.NotFound($"No practitioner {id}."))
-            : Results.Ok(PlanView.From(plan, clock.Today()));
-    }
+    public static Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
+        => ReadModels.Answer<DevelopmentPlan>(session, id, p => PlanView.From(p, clock.Today()), ct);
 }

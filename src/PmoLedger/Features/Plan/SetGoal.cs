@@ -17,8 +17,9 @@ public static class SetGoalEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.OnlySelf(id);
 
-    public static ProblemDetails Validate(SetGoal command, TimeProvider clock)
+    public static ProblemDetails Validate(SetGoal? command, TimeProvider clock)
     {
+        if (command is null) return Problems.MissingBody;
         var problems = new Problems();
         problems.Enum<DevelopmentDimension>("dimension", command.Dimension);
         problems.Enum<RoleFamily>("targetRoleFamily", command.TargetRoleFamily, required: false);

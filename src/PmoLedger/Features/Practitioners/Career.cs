@@ -13,6 +13,21 @@ public sealed record RolePeriod(Guid RoleId, RoleFamily Family, DateOnly Started
 /// </summary>
 public static class Career
 {
+    /// <summary>Folds a role event into a list of periods (other events are ignored).</summary>
+    public static void Record(List<RolePeriod> roles, object e)
+    {
+        switch (e)
+        {
+            case RoleStarted s:
+                roles.Add(new RolePeriod(s.RoleId, s.RoleFamily, s.StartedOn, null, s.Concurrent));
+                break;
+            case RoleEnded x:
+                var index = roles.FindIndex(r => r.RoleId == x.RoleId);
+                if (index >= 0) roles[index] = roles[index] with { EndedOn = x.EndedOn };
+                break;
+        }
+    }
+
     /// <summary>Two years of PMO experience move a practitioner from entry to working.</summary>
     public const int WorkingThresholdDays = 2 * 365;
 

@@ -20,10 +20,11 @@ public static class ChangeRoleEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin);
 
-    public static ProblemDetails Validate(ChangeRole command, Practitioner practitioner, TimeProvider clock)
+    public static ProblemDetails Validate(ChangeRole? command, Practitioner practitioner, TimeProvider clock)
     {
+        if (command is null) return Problems.MissingBody;
         var problems = new Problems();
-        var (role, _) = Parse(command, problems, clock.Today());
+        var role = Parse(command, problems, clock.Today());
         if (!problems.Any && !role.Concurrent
             && practitioner.Roles.Where(r => !r.Concurrent).MaxBy(r => r.StartedOn) is { } latest
             && role.StartedOn <= latest.StartedOn)
@@ -39,7 +40,7 @@ public static class ChangeRoleEndpoint
         TimeProvider clock, IMessageBus bus)
     {
         var today = clock.Today();
-        var (started, _) = Parse(command, new Problems(), today);
+        var started = Parse(command, new Problems(), today);
         var events = Decide(practitioner, started, today, out var reassessOn);
         await Career.ScheduleReassessment(bus, practitioner.Id, reassessOn, clock);
         return events;
@@ -64,7 +65,7 @@ public static class ChangeRoleEndpoint
 
     private static DateOnly Max(DateOnly a, DateOnly b) => a > b ? a : b;
 
-    private static (RoleStarted Role, bool Valid) Parse(ChangeRole c, Problems problems, DateOnly today)
+    private static RoleStarted Parse(ChangeRole c, Problems problems, DateOnly today)
     {
         problems.Required("title", c.Title).MaxLength("title", c.Title, 200)
             .Required("organisation", c.Organisation).MaxLength("organisation", c.Organisation, 200)
@@ -79,6 +80,6 @@ public static class ChangeRoleEndpoint
 
         var role = new RoleStarted(Guid.CreateVersion7(), c.Title?.Trim() ?? "", family, specialism, employment,
             c.Organisation?.Trim() ?? "", c.Industry?.Trim() ?? "", office, c.StartedOn ?? default, c.Concurrent ?? false);
-        return (role, !problems.Any);
+        return role;
     }
 }

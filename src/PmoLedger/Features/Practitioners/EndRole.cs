@@ -13,8 +13,9 @@ public static class EndRoleEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin);
 
-    public static ProblemDetails Validate(EndRole command, Practitioner practitioner, TimeProvider clock)
+    public static ProblemDetails Validate(EndRole? command, Practitioner practitioner, TimeProvider clock)
     {
+        if (command is null) return Problems.MissingBody;
         var problems = new Problems().Required("endedOn", command.EndedOn).NotInFuture("endedOn", command.EndedOn, clock.Today());
         if (problems.Any) return problems.ToProblem();
 

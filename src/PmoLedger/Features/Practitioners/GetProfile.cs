@@ -22,7 +22,6 @@ public sealed class PractitionerProfile
     public Guid Id { get; set; }
     public string FullName { get; set; } = "";
     public string Email { get; set; } = "";
-    public CareerLevel? CareerLevel { get; set; }
     public List<RoleRecord> Roles { get; set; } = [];
 
     /// <summary>Provider-posted completions that still count (revoked ones do not).</summary>
@@ -54,9 +53,6 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
             case RoleEnded x:
                 var i = profile.Roles.FindIndex(r => r.RoleId == x.RoleId);
                 if (i >= 0) profile.Roles[i] = profile.Roles[i] with { EndedOn = x.EndedOn };
-                break;
-            case CareerLevelReached c:
-                profile.CareerLevel = c.Level;
                 break;
             case TrainingCompleted:
                 profile.Completions++;
@@ -92,7 +88,9 @@ public sealed record ProfileView(
         var primary = Career.PrimaryRoleOn(periods, day);
         var current = primary is null ? null : p.Roles.First(r => r.RoleId == primary.RoleId);
         return new ProfileView(
-            p.Id, p.FullName, p.Email, p.CareerLevel ?? Practitioners.CareerLevel.Entry,
+            // The level is derived from the role history for that day by the same rules that record the
+            // timeline's steps, so a back-dated role or a crossing not yet reached by its message reads right.
+            p.Id, p.FullName, p.Email, Career.LevelOn(periods, day),
             Career.ExperienceYears(periods, day),
             current is null ? null : new CurrentRoleView(current.RoleId, current.Title, current.RoleFamily, current.Specialism,
                 current.EmploymentType, current.Organisation, current.Industry, current.OfficeType, current.StartedOn, current.Concurrent),
@@ -107,11 +105,6 @@ public static class GetProfileEndpoint
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
     [WolverineGet("/api/practitioners/{id}", OperationId = "getProfile")]
-    public static async Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
-    {
-        var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
-        return profile is null
-            ? Results.Problem(Problems.NotFound($"No practitioner {id}."))
-            : Results.Ok(ProfileView.From(profile, clock.Today()));
-    }
+    public static Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
+        => ReadModels.Answer<PractitionerProfile>(session, id, p => ProfileView.From(p, clock.Today()), ct);
 }

@@ -148,11 +148,6 @@ public static class GetTimelineEndpoint
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
     [WolverineGet("/api/practitioners/{id}/timeline", OperationId = "getTimeline")]
-    public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
-    {
-        var timeline = await session.LoadAsync<Timeline>(id, ct);
-        return timeline is null
-            ? Results.Problem(Problems.NotFound($"No practitioner {id}."))
-            : Results.Ok(TimelineView.From(timeline));
-    }
+    public static Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
+        => ReadModels.Answer<Timeline>(session, id, TimelineView.From, ct);
 }

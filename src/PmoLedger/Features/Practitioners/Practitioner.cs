@@ -48,14 +48,9 @@ public sealed class Practitioner
     public static Practitioner Create(PractitionerRegistered e) =>
         new() { Id = e.PractitionerId, FullName = e.FullName, Email = e.Email };
 
-    public void Apply(RoleStarted e) =>
-        Roles.Add(new RolePeriod(e.RoleId, e.RoleFamily, e.StartedOn, null, e.Concurrent));
+    public void Apply(RoleStarted e) => Career.Record(Roles, e);
 
-    public void Apply(RoleEnded e)
-    {
-        var index = Roles.FindIndex(r => r.RoleId == e.RoleId);
-        if (index >= 0) Roles[index] = Roles[index] with { EndedOn = e.EndedOn };
-    }
+    public void Apply(RoleEnded e) => Career.Record(Roles, e);
 
     public void Apply(CareerLevelReached e)
     {
@@ -103,27 +98,21 @@ public sealed class Practitioner
             running = level;
         }
 
-        // A correction that reaches back before the last recorded step: the level today is
-        // still what the rules say, recorded as taking effect today.
+        // A correction that reaches back before the last recorded step (a back-dated role): steps
+        // already recorded stay, and the level the rules now give takes effect from the later of
+        // that step's own date and the last recorded step.
         if (steps.Count > 0 && steps[^1].Level != running)
-            yield return new CareerLevelReached(steps[^1].Level, running, today);
+        {
+            var effectiveOn = recordedSince is { } last && last > steps[^1].EffectiveOn ? last : steps[^1].EffectiveOn;
+            yield return new CareerLevelReached(steps[^1].Level, running, effectiveOn);
+        }
     }
 
     /// <summary>Decides the career-level events after role events, and when to look again.</summary>
     public (IReadOnlyList<CareerLevelReached> Steps, DateOnly? ReassessOn) CareerAfter(IEnumerable<object> roleEvents, DateOnly today)
     {
         var roles = Roles.ToList();
-        foreach (var e in roleEvents)
-        {
-            switch (e)
-            {
-                case RoleStarted s: roles.Add(new RolePeriod(s.RoleId, s.RoleFamily, s.StartedOn, null, s.Concurrent)); break;
-                case RoleEnded x:
-                    var i = roles.FindIndex(r => r.RoleId == x.RoleId);
-                    if (i >= 0) roles[i] = roles[i] with { EndedOn = x.EndedOn };
-                    break;
-            }
-        }
+        foreach (var e in roleEvents) Career.Record(roles, e);
 
         var steps = ReconcileCareerLevel(roles, Level, LevelSince, today).ToList();
         DateOnly? reassess = Career.WorkingThresholdDate(roles) is { } threshold && threshold > today

@@ -20,8 +20,9 @@ public sealed class PractitionerEmail
 
 public static class RegisterPractitionerEndpoint
 {
-    public static ProblemDetails Validate(RegisterPractitioner command)
+    public static ProblemDetails Validate(RegisterPractitioner? command)
     {
+        if (command is null) return Problems.MissingBody;
         var problems = new Problems()
             .Required("fullName", command.FullName).MaxLength("fullName", command.FullName, 200)
             .Required("email", command.Email).MaxLength("email", command.Email, 254);

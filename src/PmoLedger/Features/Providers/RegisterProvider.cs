@@ -4,12 +4,15 @@ namespace PmoLedger.Features.Providers;
 public sealed record RegisterProvider(string? Name);
 
 /// <summary>The only answer that ever shows the key.</summary>
-public sealed record ProviderCreated(Guid Id, string Name, string ApiKey) : CreationResponse($"/api/providers/{Id}");
+public sealed record ProviderCreated(Guid Id, string Name, string ApiKey) : CreationResponse($"/api/providers/{Id}/completions");
 
 public static class RegisterProviderEndpoint
 {
-    public static ProblemDetails Validate(RegisterProvider command) =>
-        new Problems().Required("name", command.Name).MaxLength("name", command.Name, 200).ToProblem();
+    public static ProblemDetails Validate(RegisterProvider? command)
+    {
+        if (command is null) return Problems.MissingBody;
+        return new Problems().Required("name", command.Name).MaxLength("name", command.Name, 200).ToProblem();
+    }
 
     [WolverinePost("/api/providers", OperationId = "registerProvider")]
     [Authorize(Roles = Roles.Admin)]

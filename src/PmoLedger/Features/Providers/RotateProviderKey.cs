@@ -14,7 +14,7 @@ public static class RotateProviderKeyEndpoint
         var earlier = await session.LoadManyAsync<ProviderApiKey>(ct, provider.ActiveKeyIds);
         foreach (var key in earlier) key.Revoked = true;
         session.Store([.. earlier, stored]);
-        return (Results.Created($"/api/providers/{provider.Id}", new ProviderKeyRotated(apiKey)),
+        return (Results.Json(new ProviderKeyRotated(apiKey), statusCode: StatusCodes.Status201Created),
             new ProviderKeyIssued(provider.Id, stored.Id, provider.ActiveKeyIds.ToList()));
     }
 }

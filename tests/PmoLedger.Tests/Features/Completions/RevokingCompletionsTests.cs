@@ -56,6 +56,24 @@ public class RevokingCompletionsTests(AppFixture fixture) : ProviderContext(fixt
     }
 
     [Fact]
+    public async Task retries_of_one_revocation_at_once_all_succeed_and_record_it_once()
+    {
+        var provider = await RegisterProvider();
+        var ada = await RegisterPractitioner();
+        var id = await Complete(provider.ApiKey, ada, Completion());
+        var before = await EventCountFor(ada);
+
+        var answers = await AllAtOnce(8, _ => s =>
+        {
+            s.WithRequestHeader("X-Api-Key", provider.ApiKey);
+            s.Post.Json(new { reason = "Posted twice by our LMS" }).ToUrl($"/api/completions/{id}/revoke");
+        });
+
+        answers.Select(a => a.Status).ShouldAllBe(status => status == 204);
+        (await EventCountFor(ada)).ShouldBe(before + 1);
+    }
+
+    [Fact]
     public async Task reposting_a_revoked_completion_is_a_replay_not_a_new_one()
     {
         var provider = await RegisterProvider();

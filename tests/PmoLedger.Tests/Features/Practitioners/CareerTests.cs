@@ -217,4 +217,17 @@ public class CareerTests
         p.CareerAfter([], reassessOn!.Value.AddDays(-1)).Steps.ShouldBeEmpty();
         p.CareerAfter([], reassessOn.Value).Steps.ShouldBe([new CareerLevelReached(CareerLevel.Working, CareerLevel.Entry, start.AddDays(730))]);
     }
+
+    [Fact]
+    public void a_back_dated_role_corrects_the_level_from_the_last_recorded_step_not_from_today()
+    {
+        var p = NewPractitioner();
+        var mainStart = Today.AddDays(-180);
+        Apply(p, ChangeRoleEndpoint.Decide(p, Started(RoleFamily.Analyst, mainStart), Today, out _));
+
+        var earlier = Started(RoleFamily.Specialist, Today.AddYears(-6), concurrent: true);
+        var events = ChangeRoleEndpoint.Decide(p, earlier, Today, out _);
+
+        events.OfType<CareerLevelReached>().ShouldBe([new CareerLevelReached(CareerLevel.Working, CareerLevel.Entry, mainStart)]);
+    }
 }

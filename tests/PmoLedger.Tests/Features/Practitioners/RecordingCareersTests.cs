@@ -165,18 +165,21 @@ public class RecordingCareersTests(AppFixture fixture) : IntegrationContext(fixt
         Clock.Offset = Clock_StartOf(crossing) - TimeSpan.FromSeconds(2) - DateTimeOffset.UtcNow;
         await ChangeRole(id, "specialist", Clock.Today.AddDays(-1), concurrent: true, specialism: "reporting");
 
+        // The message, not the read, records the step: wait for it to land on the timeline.
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        JsonElement profile;
+        JsonElement? step;
         do
         {
             await Task.Delay(250);
-            profile = await Get<JsonElement>($"/api/practitioners/{id}");
-        } while (profile.Str("careerLevel") != "working" && DateTime.UtcNow < deadline);
+            var timeline = await Get<JsonElement>($"/api/practitioners/{id}/timeline");
+            step = timeline.GetProperty("entries").EnumerateArray()
+                .Where(e => e.Str("kind") == "career-level-reached" && e.Str("summary").Contains("working"))
+                .Select(e => (JsonElement?)e).FirstOrDefault();
+        } while (step is null && DateTime.UtcNow < deadline);
 
-        profile.Str("careerLevel").ShouldBe("working");
-        var timeline = await Get<JsonElement>($"/api/practitioners/{id}/timeline");
-        var step = timeline.GetProperty("entries").EnumerateArray().Last(e => e.Str("kind") == "career-level-reached");
-        step.Str("occurredOn").ShouldBe($"{crossing:yyyy-MM-dd}");
+        step.ShouldNotBeNull("no career-level step was recorded by the scheduled message");
+        step.Value.Str("occurredOn").ShouldBe($"{crossing:yyyy-MM-dd}");
+        (await Get<JsonElement>($"/api/practitioners/{id}")).Str("careerLevel").ShouldBe("working");
     }
 
     private static DateTimeOffset Clock_StartOf(DateOnly day) => PmoLedger.Infrastructure.Clock.StartOf(day);

@@ -1,0 +1,84 @@
+using PmoLedger.Features.Practitioners;
+
+namespace PmoLedger.Features.Audit;
+
+/// <summary>
+/// The point in time an auditor asks about: system time (asOf, what the ledger said at that instant)
+/// or business time (effectiveOn, what was true on that date as we know it now).
+/// </summary>
+public sealed record PointInTime(DateTimeOffset? AsOf, DateOnly? EffectiveOn)
+{
+    /// <summary>The day the time-dependent figures (experience, current role) are computed for.</summary>
+    public DateOnly Day => EffectiveOn ?? DateOnly.FromDateTime(AsOf!.Value.UtcDateTime);
+
+    public static PointInTime? Parse(string? asOf, string? effectiveOn, bool allowEffectiveOn, Problems problems)
+    {
+        if (!allowEffectiveOn && effectiveOn is not null)
+        {
+            problems.Add("effectiveOn", "'effectiveOn' is not offered here; use 'asOf' (an ISO 8601 instant).");
+            return null;
+        }
+        if ((asOf is null) == (effectiveOn is null))
+        {
+            var field = asOf is null ? "asOf" : "effectiveOn";
+            problems.Add(field, allowEffectiveOn
+                ? "Give exactly one of 'asOf' (an ISO 8601 instant, e.g. 2026-03-01T12:00:00Z) or 'effectiveOn' (a date, yyyy-MM-dd)."
+                : "'asOf' is required: an ISO 8601 instant, e.g. 2026-03-01T12:00:00Z.");
+            return null;
+        }
+        if (asOf is not null)
+        {
+            if (PastState.TryParseInstant(asOf, out var instant)) return new PointInTime(instant, null);
+            problems.Add("asOf", $"'{asOf}' is not an ISO 8601 instant; use e.g. 2026-03-01T12:00:00Z.");
+            return null;
+        }
+        if (Clock.TryParseDate(effectiveOn!, out var date)) return new PointInTime(null, date);
+        problems.Add("effectiveOn", $"'{effectiveOn}' is not a date; use yyyy-MM-dd.");
+        return null;
+    }
+}
+
+public static class GetPastProfileEndpoint
+{
+    public static ProblemDetails Validate(string? asOf, string? effectiveOn)
+    {
+        var problems = new Problems();
+        PointInTime.Parse(asOf, effectiveOn, allowEffectiveOn: true, problems);
+        return problems.ToProblem();
+    }
+
+    [WolverineGet("/api/audit/practitioners/{id}/profile", OperationId = "getAuditProfile")]
+    [Authorize(Roles = Roles.Auditor)]
+    public static async Task<IResult> Get(Guid id, string? asOf, string? effectiveOn, IQuerySession session, CancellationToken ct)
+    {
+        var at = PointInTime.Parse(asOf, effectiveOn, allowEffectiveOn: true, new Problems())!;
+        var events = await PastState.PractitionerEventsAsync(session, id, at.AsOf, ct);
+        if (events is null) return Results.Problem(Problems.NotFound($"No practitioner {id} on record at that time."));
+
+        var selected = at.EffectiveOn is { } day ? PastState.EffectiveOn(events, day) : events;
+        var profile = PastState.Fold(new PractitionerProfileProjection(), id, selected)!;
+        return Results.Ok(ProfileView.From(profile, at.Day));
+    }
+}
+
+public static class GetPastTimelineEndpoint
+{
+    public static ProblemDetails Validate(string? asOf, string? effectiveOn)
+    {
+        var problems = new Problems();
+        PointInTime.Parse(asOf, effectiveOn, allowEffectiveOn: false, problems);
+        return problems.ToProblem();
+    }
+
+    [WolverineGet("/api/audit/practitioners/{id}/timeline", OperationId = "getAuditTimeline")]
+    [Authorize(Roles = Roles.Auditor)]
+    public static async Task<IResult> Get(Guid id, string? asOf, IQuerySession session, CancellationToken ct)
+    {
+        var at = PointInTime.Parse(asOf, null, allowEffectiveOn: false, new Problems())!;
+        var events = await PastState.PractitionerEventsAsync(session, id, at.AsOf, ct);
+        var timeline = events is null ? null : PastState.Fold(new TimelineProjection(), id, events);
+        return timeline is null
+            ? Results.Problem(Problems.NotFound($"No practitioner {id} on record at that time."))
+            : Results.Ok(TimelineView.From(timeline));
+    }
+}
