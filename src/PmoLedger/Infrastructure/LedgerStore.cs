@@ -28,6 +28,8 @@ public static class LedgerStore
         opts.Events.MetadataConfig.CausationIdEnabled = true;
         opts.Events.MetadataConfig.HeadersEnabled = true;
         opts.Events.UseMandatoryStreamTypeDeclaration = true;
+        // Rebuilds walk streams with less bookkeeping (adds columns to the event tables).
+        opts.Events.UseOptimizedProjectionRebuilds = true;
 
         // Write models, kept in the same transaction as their events.
         opts.Projections.Snapshot<Practitioner>(SnapshotLifecycle.Inline);

@@ -200,10 +200,15 @@ public static class CompletionIngest
         {
             await using var session = intake.Poster.OpenSession(store);
             outbox.Enroll(session);
-            var existing = await session.LoadAsync<CompletionReceipt>(intake.ReceiptId, ct);
+            // One round trip reads both the receipt and the practitioner's stream.
+            var batch = session.CreateBatchQuery();
+            var receiptLoad = batch.Load<CompletionReceipt>(intake.ReceiptId);
+            var streamLoad = batch.Events.FetchForWriting<Practitioner>(intake.PractitionerId);
+            await batch.Execute(ct);
+            var existing = await receiptLoad;
             if (existing is not null) return CompletionDecision.Decide(intake, existing, null, clock.Today()).Outcome;
 
-            var stream = await session.Events.FetchForWriting<Practitioner>(intake.PractitionerId, ct);
+            var stream = await streamLoad;
             var decision = CompletionDecision.Decide(intake, null, stream.Aggregate, clock.Today());
             if (decision.Recorded is null) return decision.Outcome;
 
