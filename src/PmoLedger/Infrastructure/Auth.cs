@@ -65,6 +65,7 @@ public static class AuthSetup
     public static IServiceCollection AddLedgerAuth(this IServiceCollection services, AuthSettings settings)
     {
         services.AddSingleton(settings);
+        services.AddSingleton<ProviderKeyCache>();
         services.AddAuthentication(Smart)
             .AddPolicyScheme(Smart, Smart, o => o.ForwardDefaultSelector = context =>
                 context.Request.Headers.ContainsKey(ApiKeyAuthentication.Header)

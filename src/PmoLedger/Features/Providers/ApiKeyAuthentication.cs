@@ -45,8 +45,33 @@ public sealed class ProviderApiKey
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
+/// <summary>
+/// Keys recently found valid, so a busy provider's every request does not read its key row again.
+/// Entries live a few seconds (Auth:ApiKeyCacheSeconds); rotating a key evicts it on this node at
+/// once, and other nodes stop accepting it when their entry expires.
+/// </summary>
+public sealed class ProviderKeyCache(IConfiguration configuration, TimeProvider clock)
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ProviderApiKey Key, DateTimeOffset Until)> _keys = new();
+    private readonly TimeSpan _lifetime = TimeSpan.FromSeconds(configuration.GetValue("Auth:ApiKeyCacheSeconds", 10));
+
+    public ProviderApiKey? Find(string keyId) =>
+        _keys.TryGetValue(keyId, out var entry) && entry.Until > clock.GetUtcNow() ? entry.Key : null;
+
+    public void Remember(ProviderApiKey key)
+    {
+        if (_lifetime > TimeSpan.Zero) _keys[key.Id] = (key, clock.GetUtcNow() + _lifetime);
+    }
+
+    public void Forget(IEnumerable<string> keyIds)
+    {
+        foreach (var id in keyIds) _keys.TryRemove(id, out _);
+    }
+}
+
 public sealed class ApiKeyAuthentication(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IDocumentStore store)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IDocumentStore store,
+    ProviderKeyCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -58,8 +83,13 @@ public sealed class ApiKeyAuthentication(
         if (!ProviderApiKey.TryParse(values.ToString(), out var keyId, out var secret))
             return AuthenticateResult.Fail("Malformed API key.");
 
-        await using var session = store.QuerySession();
-        var stored = await session.LoadAsync<ProviderApiKey>(keyId, Context.RequestAborted);
+        var stored = cache.Find(keyId);
+        if (stored is null)
+        {
+            await using var session = store.QuerySession();
+            stored = await session.LoadAsync<ProviderApiKey>(keyId, Context.RequestAborted);
+            if (stored is { Revoked: false }) cache.Remember(stored);
+        }
         if (stored is null || stored.Revoked || !stored.Matches(secret))
             return AuthenticateResult.Fail("Unknown or revoked API key.");
 

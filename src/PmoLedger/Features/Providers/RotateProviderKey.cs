@@ -8,8 +8,10 @@ public static class RotateProviderKeyEndpoint
     /// <summary>Issues a new key and revokes every earlier one in the same transaction.</summary>
     [WolverinePost("/api/providers/{id}/keys", OperationId = "rotateProviderKey")]
     [Authorize(Roles = Roles.Admin)]
-    public static async Task<(IResult, ProviderKeyIssued)> Post([WriteAggregate] Provider provider, IDocumentSession session, CancellationToken ct)
+    public static async Task<(IResult, ProviderKeyIssued)> Post([WriteAggregate] Provider provider, IDocumentSession session,
+        ProviderKeyCache cache, CancellationToken ct)
     {
+        cache.Forget(provider.ActiveKeyIds);
         var (apiKey, stored) = ProviderApiKey.Issue(provider.Id, provider.Name);
         var earlier = await session.LoadManyAsync<ProviderApiKey>(ct, provider.ActiveKeyIds);
         foreach (var key in earlier) key.Revoked = true;
