@@ -1,3 +1,7 @@
+using PmoLedger.Features.Plan;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Completions;
+using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 
@@ -59,9 +63,10 @@ public static class DemoData
         }
         await session.SaveChangesAsync(ct);
 
+        var ids = new Dictionary<string, Guid>();
         foreach (var (name, email, career) in Practitioners)
         {
-            var id = Guid.CreateVersion7();
+            var id = ids[name] = Guid.CreateVersion7();
             session.Insert(new PractitionerEmail { Id = PractitionerEmail.Key(email), PractitionerId = id });
             session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, name, email, today));
             await session.SaveChangesAsync(ct);
@@ -78,7 +83,70 @@ public static class DemoData
                 await session.SaveChangesAsync(ct);
             }
         }
+        await SeedProgressionAsync(session, outbox, clock, ids, ct);
         return true;
+    }
+
+    /// <summary>
+    /// Learning on top of the careers: a certification with CPD for the director, provider completions,
+    /// and a development goal. Each goes through the decision the matching route uses.
+    /// </summary>
+    private static async Task SeedProgressionAsync(IDocumentSession session, IMartenOutbox? outbox, TimeProvider clock,
+        Dictionary<string, Guid> ids, CancellationToken ct)
+    {
+        var today = clock.Today();
+        var academy = await session.Query<Provider>().FirstAsync(p => p.Name == "PMO Academy", ct);
+        var axelos = await session.Query<Provider>().FirstAsync(p => p.Name == "Axelos Learning Partners", ct);
+
+        async Task Record(Guid practitionerId, Func<Practitioner, IReadOnlyList<object>> decide)
+        {
+            var stream = await session.Events.FetchForWriting<Practitioner>(practitionerId, ct);
+            var events = decide(stream.Aggregate!);
+            stream.AppendMany(events);
+            if (outbox is not null) await CertificationRules.ScheduleExpiries(outbox, practitionerId, events, clock);
+            await session.SaveChangesAsync(ct);
+        }
+
+        async Task Complete(Guid practitionerId, string reference, string code, string title, DateOnly on, decimal points)
+        {
+            var poster = new Poster(academy.Id, academy.Name, "demo-seed", null);
+            var intake = new Intake(practitionerId,
+                new CompletionFields(reference, code, title, on, TrainingOutcome.Passed, 0.8m, points, null), poster);
+            var stream = await session.Events.FetchForWriting<Practitioner>(practitionerId, ct);
+            await CompletionDecision.Decide(intake, null, stream.Aggregate, today).Stage(session, stream, outbox, clock);
+            await session.SaveChangesAsync(ct);
+        }
+
+        var priya = ids["Priya Shah"];
+        var awardedOn = today.AddMonths(-20);
+        await Record(priya, p =>
+        {
+            var awarded = new CertificationAwarded(Guid.CreateVersion7(), "P3O-P", "P3O Practitioner", awardedOn, "P3O-P-104233",
+                CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, axelos.Id);
+            return [awarded, .. CertificationRules.After(p, [awarded], today)];
+        });
+        await Complete(priya, "PA-2025-0117", "PMO-ADV", "Advanced portfolio office design", awardedOn.AddMonths(2), 14);
+        foreach (var (category, points, title, monthsAfter) in new[]
+                 {
+                     (CpdCategory.ProfessionalExperience, 6m, "Set up a benefits realisation review board", 4),
+                     (CpdCategory.Community, 2.5m, "Spoke at the regional PMO community meetup", 7)
+                 })
+        {
+            await Record(priya, p =>
+            {
+                var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, points, title,
+                    "What worked, what I would change, and what the team asked for next time.", awardedOn.AddMonths(monthsAfter), null);
+                return [logged, .. CertificationRules.After(p, [logged], today)];
+            });
+        }
+
+        await Complete(ids["Tom Okafor"], "PA-2025-0342", "PLAN-101", "Planning and scheduling fundamentals", today.AddMonths(-8), 7);
+
+        await Record(ids["Alex Morgan"], _ =>
+        [
+            new GoalSet(Guid.CreateVersion7(), DevelopmentDimension.FormalTraining, "Pass the P3O Foundation exam",
+                null, CareerLevel.Working, today.AddMonths(9), today)
+        ]);
     }
 
     private static T Parse<T>(string wire) where T : struct, Enum =>

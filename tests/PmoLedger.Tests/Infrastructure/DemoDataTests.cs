@@ -24,14 +24,29 @@ public class DemoDataTests(AppFixture fixture) : IntegrationContext(fixture)
             var scheduled = await session.QueryAsync<int>(
                 "select count(*)::int from ledger.wolverine_incoming_envelopes where status = 'Scheduled' and message_type like '%ReassessCareerLevel'");
             scheduled.Single().ShouldBeGreaterThan(0);
+            var expiries = await session.QueryAsync<int>(
+                "select count(*)::int from ledger.wolverine_incoming_envelopes where status = 'Scheduled' and message_type like '%SettleCertifications'");
+            expiries.Single().ShouldBeGreaterThan(0);
         }
 
         var priya = await Get<JsonElement>("/api/practitioners?email=priya.shah@example.org");
-        var profile = await Get<JsonElement>($"/api/practitioners/{priya.GetProperty("id").GetGuid()}");
+        var priyaId = priya.GetProperty("id").GetGuid();
+        var profile = await Get<JsonElement>($"/api/practitioners/{priyaId}");
         profile.Str("careerLevel").ShouldBe("directing");
+        profile.GetProperty("completions").GetInt32().ShouldBe(1);
+        var certification = profile.GetProperty("certifications").EnumerateArray().Single();
+        (certification.Str("code"), certification.Str("status")).ShouldBe(("P3O-P", "active"));
+        var ledger = await Get<JsonElement>($"/api/practitioners/{priyaId}/cpd");
+        var firstPeriod = ledger.GetProperty("cycles").EnumerateArray().Single().GetProperty("periods").EnumerateArray().First();
+        firstPeriod.GetProperty("countedPoints").GetDecimal().ShouldBe(14m + 6m + 2.5m);   // the course, experience, community
+        firstPeriod.GetProperty("met").GetBoolean().ShouldBeTrue();
+
+        var tomProfile = await Get<JsonElement>($"/api/practitioners/{(await Get<JsonElement>("/api/practitioners?email=tom.okafor@example.org")).GetProperty("id").GetGuid()}");
+        tomProfile.GetProperty("completions").GetInt32().ShouldBe(1);
 
         var alex = await Get<JsonElement>("/api/practitioners?email=alex.morgan@example.org");
         (await Get<JsonElement>($"/api/practitioners/{alex.GetProperty("id").GetGuid()}")).Str("careerLevel").ShouldBe("entry");
+        (await Get<JsonElement>($"/api/practitioners/{alex.GetProperty("id").GetGuid()}/plan")).GetProperty("goals").GetArrayLength().ShouldBe(1);
 
         var tom = await Get<JsonElement>("/api/practitioners?email=tom.okafor@example.org");
         var timeline = await Get<JsonElement>($"/api/practitioners/{tom.GetProperty("id").GetGuid()}/timeline");

@@ -172,14 +172,14 @@ public sealed record CompletionDecision(
     /// Stages the events, the receipt and the expiry messages of renewed certifications in the session
     /// (enrolled in Wolverine's outbox); they commit or fail together.
     /// </summary>
-    public async Task Stage(IDocumentSession session, IEventStream<Practitioner> stream, IMartenOutbox outbox, TimeProvider clock)
+    public async Task Stage(IDocumentSession session, IEventStream<Practitioner> stream, IMessageBus? outbox, TimeProvider clock)
     {
         if (Recorded is null) return;
         session.Insert(Receipt!);
         stream.AppendOne(Recorded);
         if (Implied is not { Count: > 0 }) return;
         stream.AppendMany(Implied);
-        await CertificationRules.ScheduleExpiries(outbox, stream.Id, Implied, clock);
+        if (outbox is not null) await CertificationRules.ScheduleExpiries(outbox, stream.Id, Implied, clock);
     }
 }
 
