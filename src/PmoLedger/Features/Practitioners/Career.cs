@@ -42,7 +42,7 @@ public static class Career
 
     /// <summary>Years with two decimals, truncated so the figure never shows 2.00 before the level changes.</summary>
     public static decimal ExperienceYears(IReadOnlyCollection<RolePeriod> roles, DateOnly day) =>
-        Math.Floor(ExperienceDays(roles, day) * 100m / 365m) / 100m;
+        Math.Floor(ExperienceDays(roles, day) * 100m / 365m) * 0.01m; // always two decimals on the wire
 
     /// <summary>The role that sets the career level on a day: the open non-concurrent role, else the latest concurrent one.</summary>
     public static RolePeriod? PrimaryRoleOn(IEnumerable<RolePeriod> roles, DateOnly day)
