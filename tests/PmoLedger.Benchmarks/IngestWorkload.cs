@@ -154,7 +154,8 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
         if (key is null || key.Revoked || !key.Matches(secret)) return false;
 
         var userName = $"provider:{key.ProviderId}";
-        var intake = new Intake(id, fields, new Poster(key.ProviderId, key.ProviderName, userName, Guid.NewGuid().ToString()));
+        var correlationId = Guid.NewGuid().ToString();
+        var intake = new Intake(id, fields, new Poster(key.ProviderId, key.ProviderName, userName));
         var decision = CompletionDecision.Decide(intake, null, docs.Practitioner, today);
         if (decision.Recorded is not { } recorded) return false;
         // Renewals a completion may imply need certifications, which these practitioners never hold.
@@ -181,7 +182,7 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
                 RawLedger.Param(Guid.CreateVersion7()), RawLedger.Param(id), RawLedger.Param(e.Version),
                 RawLedger.Jsonb(JsonSerializer.Serialize(recorded, RawLedger.Json)),
                 RawLedger.Param(EventTypeName(typeof(TrainingCompleted))), RawLedger.Param(now),
-                RawLedger.Param(RawLedger.DotnetType(typeof(TrainingCompleted))), RawLedger.Param(intake.Poster.CorrelationId!), RawLedger.Param(userName)
+                RawLedger.Param(RawLedger.DotnetType(typeof(TrainingCompleted))), RawLedger.Param(correlationId), RawLedger.Param(userName)
             }
         });
         write.BatchCommands.Add(new NpgsqlBatchCommand("update ledger.mt_streams set version = $2, timestamp = now() where id = $1")

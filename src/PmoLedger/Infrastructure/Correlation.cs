@@ -27,7 +27,10 @@ public sealed class Correlation(RequestDelegate next)
         }
     }
 
-    /// <summary>Wolverine middleware: hands the request's correlation id to the message context and so to Marten.</summary>
+    /// <summary>
+    /// Wolverine middleware: hands the request's correlation id to the message context, so messages the
+    /// request sends or schedules carry it (events get it from the CorrelationListener).
+    /// </summary>
     public static void Apply(HttpContext httpContext, IMessageContext messaging)
     {
         if (httpContext.Items[ItemKey] is string id) messaging.CorrelationId = id;

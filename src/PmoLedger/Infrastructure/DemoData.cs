@@ -53,9 +53,10 @@ public static class DemoData
         session.LastModifiedBy = "demo-seed";
         outbox?.Enroll(session);
 
+        var providers = new Dictionary<string, Guid>();
         foreach (var name in new[] { "Axelos Learning Partners", "PMO Academy" })
         {
-            var providerId = Guid.CreateVersion7();
+            var providerId = providers[name] = Guid.CreateVersion7();
             var (_, key) = ProviderApiKey.Issue(providerId, name);
             session.Store(key);
             session.Events.StartStream<Provider>(providerId, new ProviderRegistered(providerId, name),
@@ -83,7 +84,7 @@ public static class DemoData
                 await session.SaveChangesAsync(ct);
             }
         }
-        await SeedProgressionAsync(session, outbox, clock, ids, ct);
+        await SeedProgressionAsync(session, outbox, clock, ids, providers, ct);
         return true;
     }
 
@@ -92,11 +93,9 @@ public static class DemoData
     /// and a development goal. Each goes through the decision the matching route uses.
     /// </summary>
     private static async Task SeedProgressionAsync(IDocumentSession session, IMartenOutbox? outbox, TimeProvider clock,
-        Dictionary<string, Guid> ids, CancellationToken ct)
+        Dictionary<string, Guid> ids, Dictionary<string, Guid> providers, CancellationToken ct)
     {
         var today = clock.Today();
-        var academy = await session.Query<Provider>().FirstAsync(p => p.Name == "PMO Academy", ct);
-        var axelos = await session.Query<Provider>().FirstAsync(p => p.Name == "Axelos Learning Partners", ct);
 
         async Task Record(Guid practitionerId, Func<Practitioner, IReadOnlyList<object>> decide)
         {
@@ -109,7 +108,7 @@ public static class DemoData
 
         async Task Complete(Guid practitionerId, string reference, string code, string title, DateOnly on, decimal points)
         {
-            var poster = new Poster(academy.Id, academy.Name, "demo-seed", null);
+            var poster = new Poster(providers["PMO Academy"], "PMO Academy", "demo-seed");
             var intake = new Intake(practitionerId,
                 new CompletionFields(reference, code, title, on, TrainingOutcome.Passed, 0.8m, points, null), poster);
             var stream = await session.Events.FetchForWriting<Practitioner>(practitionerId, ct);
@@ -122,7 +121,7 @@ public static class DemoData
         await Record(priya, p =>
         {
             var awarded = new CertificationAwarded(Guid.CreateVersion7(), "P3O-P", "P3O Practitioner", awardedOn, "P3O-P-104233",
-                CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, axelos.Id);
+                CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, providers["Axelos Learning Partners"]);
             return [awarded, .. CertificationRules.After(p, [awarded], today)];
         });
         await Complete(priya, "PA-2025-0117", "PMO-ADV", "Advanced portfolio office design", awardedOn.AddMonths(2), 14);

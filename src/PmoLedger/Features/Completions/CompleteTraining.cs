@@ -75,23 +75,24 @@ public sealed class CompletionReceipt
 }
 
 /// <summary>The provider that posts, and what goes on the events it causes.</summary>
-public sealed record Poster(Guid ProviderId, string ProviderName, string? UserName, string? CorrelationId)
+public sealed record Poster(Guid ProviderId, string ProviderName, string? UserName)
 {
     /// <summary>Postings need a provider identity (an API key), not just the provider role.</summary>
     public static ProblemDetails Required(ClaimsPrincipal user) => user.ProviderId() is null
         ? Problems.Forbidden("Only a training provider, authenticated by its API key, may do this.")
         : WolverineContinue.NoProblems;
 
-    public static Poster From(ClaimsPrincipal user, HttpContext context) => new(
-        user.ProviderId()!.Value, user.FindFirstValue("provider_name") ?? "", user.Identity?.Name,
-        context.Items[Correlation.ItemKey] as string);
+    public static Poster From(ClaimsPrincipal user) =>
+        new(user.ProviderId()!.Value, user.FindFirstValue("provider_name") ?? "", user.Identity?.Name);
 
-    /// <summary>A session of our own (so a conflict can be retried) carrying the same who and why as Wolverine's.</summary>
+    /// <summary>
+    /// A session of our own (so a conflict can be retried) recording who posted, as Wolverine's would;
+    /// the request's correlation id is stamped on it by the CorrelationListener like on every session.
+    /// </summary>
     public IDocumentSession OpenSession(IDocumentStore store)
     {
         var session = store.LightweightSession();
         session.LastModifiedBy = UserName;
-        session.CorrelationId = CorrelationId;
         return session;
     }
 }
@@ -255,11 +256,11 @@ public static class CompleteTrainingEndpoint
 
     [WolverinePost("/api/practitioners/{id}/completions", OperationId = "completeTraining")]
     [Authorize(Roles = Roles.Provider)]
-    public static async Task<IResult> Post(Guid id, CompleteTraining command, ClaimsPrincipal user, HttpContext context,
+    public static async Task<IResult> Post(Guid id, CompleteTraining command, ClaimsPrincipal user,
         IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         var fields = CompletionFields.Parse(command, new Problems(), clock.Today())!;
-        var outcome = await CompletionIngest.One(store, outbox, clock, new Intake(id, fields, Poster.From(user, context)), ct);
+        var outcome = await CompletionIngest.One(store, outbox, clock, new Intake(id, fields, Poster.From(user)), ct);
         return outcome.ToResult();
     }
 }

@@ -281,7 +281,7 @@ public static class PostCompletionBatchEndpoint
         };
         if (problem is not null) return Results.Problem(problem);
 
-        var results = await CompletionBatch.Ingest(store, outbox, clock, Poster.From(user, request.HttpContext), entries!, ct);
+        var results = await CompletionBatch.Ingest(store, outbox, clock, Poster.From(user), entries!, ct);
         return Results.Ok(new BatchResponse(results));
     }
 

@@ -32,10 +32,10 @@ public static class RevokeCompletionEndpoint
     /// </summary>
     [WolverinePost("/api/completions/{completionId}/revoke", OperationId = "revokeCompletion")]
     [Authorize(Roles = Roles.Provider)]
-    public static async Task<IResult> Post(Guid completionId, RevokeCompletion command, ClaimsPrincipal user, HttpContext context,
+    public static async Task<IResult> Post(Guid completionId, RevokeCompletion command, ClaimsPrincipal user,
         IDocumentStore store, TimeProvider clock, CancellationToken ct)
     {
-        var poster = Poster.From(user, context);
+        var poster = Poster.From(user);
         for (var attempt = 1; ; attempt++)
         {
             await using var session = poster.OpenSession(store);
