@@ -32,7 +32,7 @@ public static class LedgerStore
         opts.Events.UseOptimizedProjectionRebuilds = true;
 
         // Write models, kept in the same transaction as their events.
-        opts.Projections.Snapshot<Practitioner>(SnapshotLifecycle.Inline);
+        opts.Projections.Add<PractitionerProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Snapshot<Provider>(SnapshotLifecycle.Inline);
 
         // Read models.

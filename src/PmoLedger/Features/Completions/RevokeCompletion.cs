@@ -2,12 +2,6 @@ using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Completions;
 
-/// <summary>The posting provider withdrew a completion. It stays in history, marked revoked, and stops counting.</summary>
-public sealed record CompletionRevoked(Guid CompletionId, Guid ProviderId, string Reason, DateOnly RevokedOn) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => RevokedOn;
-}
-
 public sealed record RevokeCompletion(string? Reason);
 
 public static class RevokeCompletionEndpoint
@@ -22,7 +16,7 @@ public static class RevokeCompletionEndpoint
 
     /// <summary>Revoking twice changes nothing: the second request finds it revoked and records no event.</summary>
     public static CompletionRevoked? Decide(Practitioner practitioner, Guid completionId, Guid providerId, string reason, DateOnly today) =>
-        practitioner.Completions.Find(c => c.CompletionId == completionId) is { Revoked: false }
+        practitioner.Completions.FirstOrDefault(c => c.Id == completionId) is { Revoked: false }
             ? new CompletionRevoked(completionId, providerId, reason.Trim(), today)
             : null;
 

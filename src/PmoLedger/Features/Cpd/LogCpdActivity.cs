@@ -5,10 +5,6 @@ namespace PmoLedger.Features.Cpd;
 
 public sealed record LogCpdActivity(string? Category, decimal? Points, string? Title, string? Reflection, DateOnly? OccurredOn, string? EvidenceUrl);
 
-public sealed record CpdActivityLogged(
-    Guid ActivityId, CpdCategory Category, decimal Points, string Title, string Reflection, DateOnly OccurredOn,
-    string? EvidenceUrl) : IBusinessEvent;
-
 public sealed record CpdActivityCreated(Guid ActivityId);
 
 public static class LogCpdActivityEndpoint

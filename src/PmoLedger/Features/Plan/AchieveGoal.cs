@@ -7,11 +7,6 @@ public sealed record EvidenceLink(string? Kind, Guid? Id);
 
 public sealed record AchieveGoal(EvidenceLink? Evidence);
 
-public sealed record GoalAchieved(Guid GoalId, EvidenceKind EvidenceKind, Guid EvidenceId, DateOnly AchievedOn) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => AchievedOn;
-}
-
 public static class AchieveGoalEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.OnlySelf(id);

@@ -4,13 +4,6 @@ namespace PmoLedger.Features.Plan;
 
 public sealed record SetGoal(string? Dimension, string? Description, string? TargetRoleFamily, string? TargetLevel, DateOnly? TargetDate);
 
-public sealed record GoalSet(
-    Guid GoalId, DevelopmentDimension Dimension, string Description, RoleFamily? TargetRoleFamily, CareerLevel? TargetLevel,
-    DateOnly TargetDate, DateOnly SetOn) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => SetOn;
-}
-
 public sealed record GoalCreated(Guid GoalId);
 
 public static class SetGoalEndpoint

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 
 namespace PmoLedger.Features.Practitioners;
 
@@ -13,20 +14,13 @@ public sealed record RolePeriod(Guid RoleId, RoleFamily Family, DateOnly Started
 /// </summary>
 public static class Career
 {
-    /// <summary>Folds a role event into a list of periods (other events are ignored).</summary>
-    public static void Record(List<RolePeriod> roles, object e)
+    /// <summary>The one fold of role events into periods (other events leave them as they are).</summary>
+    public static ImmutableList<RolePeriod> Fold(ImmutableList<RolePeriod> roles, object e) => e switch
     {
-        switch (e)
-        {
-            case RoleStarted s:
-                roles.Add(new RolePeriod(s.RoleId, s.RoleFamily, s.StartedOn, null, s.Concurrent));
-                break;
-            case RoleEnded x:
-                var index = roles.FindIndex(r => r.RoleId == x.RoleId);
-                if (index >= 0) roles[index] = roles[index] with { EndedOn = x.EndedOn };
-                break;
-        }
-    }
+        RoleStarted s => roles.Add(new RolePeriod(s.RoleId, s.RoleFamily, s.StartedOn, null, s.Concurrent)),
+        RoleEnded x when roles.FindIndex(r => r.RoleId == x.RoleId) is var i and >= 0 => roles.SetItem(i, roles[i] with { EndedOn = x.EndedOn }),
+        _ => roles
+    };
 
     /// <summary>Two years of PMO experience move a practitioner from entry to working.</summary>
     public const int WorkingThresholdDays = 2 * 365;

@@ -6,13 +6,6 @@ public sealed record ChangeRole(
     string? Title, string? RoleFamily, string? Specialism, string? EmploymentType,
     string? Organisation, string? Industry, string? OfficeType, DateOnly? StartedOn, bool? Concurrent);
 
-public sealed record RoleStarted(
-    Guid RoleId, string Title, RoleFamily RoleFamily, Specialism? Specialism, EmploymentType EmploymentType,
-    string Organisation, string Industry, OfficeType OfficeType, DateOnly StartedOn, bool Concurrent) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => StartedOn;
-}
-
 /// <summary>Sent to the practitioner's own queue for the day the 2-year threshold is due.</summary>
 public sealed record ReassessCareerLevel(Guid PractitionerId);
 

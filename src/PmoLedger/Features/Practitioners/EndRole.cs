@@ -4,11 +4,6 @@ namespace PmoLedger.Features.Practitioners;
 /// <summary>Ends a role with no successor (a career break, a move out of PMO work). Without a roleId every open role ends.</summary>
 public sealed record EndRole(DateOnly? EndedOn, Guid? RoleId);
 
-public sealed record RoleEnded(Guid RoleId, DateOnly EndedOn, bool EndedBySuccessor) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => EndedOn;
-}
-
 public static class EndRoleEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
 using PmoLedger.Features.Completions;
@@ -27,7 +28,7 @@ public sealed class PractitionerProfile
     /// <summary>Provider-posted completions that still count (revoked ones do not).</summary>
     public int Completions { get; set; }
 
-    public List<CertificationRecord> Certifications { get; set; } = [];
+    public ImmutableList<CertificationRecord> Certifications { get; set; } = [];
     public int Version { get; set; }
 }
 
@@ -62,7 +63,7 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
                 profile.Completions--;
                 break;
             default:
-                CertificationFacts.Record(profile.Certifications, e.Data);
+                profile.Certifications = CertificationFacts.Fold(profile.Certifications, e.Data);
                 break;
         }
         return profile;
