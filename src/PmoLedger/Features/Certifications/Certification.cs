@@ -101,7 +101,7 @@ public static class CertificationRules
     /// <summary>
     /// What a provider-posted completion implies for the practitioner's certifications: the exam
     /// renewal it may be, plus anything its CPD points settle. CompleteTraining appends these after
-    /// the TrainingCompleted event and schedules with <see cref="ScheduleExpiries"/>.
+    /// the TrainingCompleted event and schedules <see cref="Expiries"/>.
     /// </summary>
     public static IReadOnlyList<object> RenewalsFor(Practitioner state, TrainingCompleted completion, DateOnly today) =>
         After(state, [completion], today);
@@ -165,28 +165,30 @@ public static class CertificationRules
     /// A durable message at the start of every renewBy still ahead, measured on the ledger's clock.
     /// Messages for a renewBy that was since moved find nothing to do when they fire.
     /// </summary>
-    public static async Task ScheduleExpiries(IMessageBus bus, Guid practitionerId, IEnumerable<object> events, TimeProvider clock)
-    {
-        var due = events.Select(e => e switch
-        {
-            CertificationAwarded a => (a.CertificationId, a.RenewBy),
-            CertificationRenewed r => (r.CertificationId, r.RenewBy),
-            _ => ((Guid, DateOnly)?)null
-        }).OfType<(Guid CertificationId, DateOnly RenewBy)>();
-
-        foreach (var (certificationId, renewBy) in due.Where(d => d.RenewBy > clock.Today()))
-            await bus.ScheduleAsync(new SettleCertifications(practitionerId, certificationId), Clock.StartOf(renewBy) - clock.GetUtcNow());
-    }
+    public static IReadOnlyList<Scheduled> Expiries(Guid practitionerId, IEnumerable<object> events, DateTimeOffset now) =>
+        events.Select(e => e switch
+            {
+                CertificationAwarded a => (a.CertificationId, a.RenewBy),
+                CertificationRenewed r => (r.CertificationId, r.RenewBy),
+                _ => ((Guid, DateOnly)?)null
+            })
+            .OfType<(Guid CertificationId, DateOnly RenewBy)>()
+            .Where(d => d.RenewBy > Clock.DayOf(now))
+            .Select(d => Scheduled.At(new SettleCertifications(practitionerId, d.CertificationId), d.RenewBy, now))
+            .ToList();
 }
 
 public static class SettleCertificationsHandler
 {
+    /// <summary>What a renewBy day brings: renewals CPD has met, else the expiry; nothing when the message is stale.</summary>
+    public static IReadOnlyList<object> Decide(Practitioner practitioner, DateOnly today) => CertificationRules.After(practitioner, [], today);
+
     /// <summary>Fires on a renewBy day. It re-decides from the record, so a stale or repeated message records nothing.</summary>
     [AggregateHandler]
-    public static async Task<Events> Handle(SettleCertifications message, Practitioner practitioner, TimeProvider clock, IMessageBus bus)
+    public static (Events, OutgoingMessages) Handle(SettleCertifications message, Practitioner practitioner, TimeProvider clock)
     {
-        var events = CertificationRules.After(practitioner, [], clock.Today());
-        await CertificationRules.ScheduleExpiries(bus, practitioner.Id, events, clock);
-        return [.. events];
+        var now = clock.GetUtcNow();
+        var events = Decide(practitioner, Clock.DayOf(now));
+        return ([.. events], CertificationRules.Expiries(practitioner.Id, events, now).ToOutgoing());
     }
 }

@@ -33,5 +33,5 @@ public static class SetGoalEndpoint
         return (Results.Created($"/api/practitioners/{practitioner.Id}/plan", new GoalCreated(set.GoalId)), set);
     }
 
-    private static T? Parse<T>(string? wire) where T : struct, Enum => Vocabulary.TryParse<T>(wire, out var value) ? value : null;
+    private static T? Parse<T>(string? wire) where T : struct, Enum => WireNames.TryParse<T>(wire, out var value) ? value : null;
 }

@@ -126,10 +126,6 @@ public static class Career
     /// A durable scheduled message for the day a level is due. The delay is measured on the
     /// ledger's clock, so tests that move that clock see the message fire in real seconds.
     /// </summary>
-    public static async Task ScheduleReassessment(IMessageBus bus, Guid practitionerId, DateOnly? on, TimeProvider clock)
-    {
-        if (on is not { } day) return;
-        var delay = Clock.StartOf(day) - clock.GetUtcNow();
-        await bus.ScheduleAsync(new ReassessCareerLevel(practitionerId), delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
-    }
+    public static IReadOnlyList<Scheduled> Reassessment(Guid practitionerId, DateOnly? on, DateTimeOffset now) =>
+        on is { } day ? [Scheduled.At(new ReassessCareerLevel(practitionerId), day, now)] : [];
 }

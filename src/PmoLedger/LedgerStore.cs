@@ -9,7 +9,7 @@ using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 using Weasel.Core;
 
-namespace PmoLedger.Infrastructure;
+namespace PmoLedger;
 
 /// <summary>The Marten event store and read models, in one place so every entry point configures it alike.</summary>
 public static class LedgerStore
