@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using CsvHelper;
 using JasperFx.Events;
@@ -127,7 +128,7 @@ public static class PostCompletionBatchEndpoint
         // Wolverine binds JSON bodies only, so the endpoint reads the body itself and picks the format.
         var (items, problem) = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() switch
         {
-            "text/csv" => ReadCsv(await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(ct)),
+            "text/csv" => ReadCsv(await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(ct), json.Value.SerializerOptions),
             "application/json" => await ReadJson(request.Body, json.Value.SerializerOptions, ct),
             _ => (null, new ProblemDetails
             {
@@ -174,38 +175,25 @@ public static class PostCompletionBatchEndpoint
                 return (null, Problems.BadRequest("items", "The body must be an object with an 'items' array."));
             if (TooMany(array.GetArrayLength()) is { } tooMany) return (null, tooMany);
 
-            var items = new List<(BatchItem?, ProblemDetails?)>();
-            foreach (var element in array.EnumerateArray())
-            {
-                if (element.ValueKind != JsonValueKind.Object)
-                {
-                    items.Add((null, Problems.BadRequest("item", "Each item must be a JSON object.")));
-                    continue;
-                }
-                try
-                {
-                    items.Add((element.Deserialize<BatchItem>(options), null));
-                }
-                catch (JsonException e)
-                {
-                    var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "item";
-                    items.Add((null, Problems.BadRequest(field, $"'{field}' could not be read: the value has the wrong type or format.")));
-                }
-            }
+            var items = array.EnumerateArray().Select(element => element.ValueKind == JsonValueKind.Object
+                ? Item(element, options)
+                : ((BatchItem?)null, Problems.BadRequest("item", "Each item must be a JSON object."))).ToList();
             return (items, null);
         }
     }
 
     /// <summary>Reads a CSV with a header row. A header it does not know fails the request; a bad row fails that row.</summary>
-    public static (List<(BatchItem? Item, ProblemDetails? Unreadable)>? Items, ProblemDetails? Problem) ReadCsv(string text)
+    public static (List<(BatchItem? Item, ProblemDetails? Unreadable)>? Items, ProblemDetails? Problem) ReadCsv(string text, JsonSerializerOptions options)
     {
-        var options = CsvReaderOptions.Default with
+        // A row is read as the JSON item it stands for, so both formats type and check values alike.
+        var cellOptions = new JsonSerializerOptions(options) { NumberHandling = JsonNumberHandling.AllowReadingFromString };
+        var csvOptions = CsvReaderOptions.Default with
         {
             Separator = ',', MalformedData = CsvMalformedDataHandling.Throw, TrackLineNumbers = true, TrimWhitespace = true
         };
         try
         {
-            using var reader = CsvReader.FromText(text, options);
+            using var reader = CsvReader.FromText(text, csvOptions);
             var header = reader.Headers.ToList();
             if (header.Count == 0) return (null, Problems.BadRequest("body", "The CSV needs a header row naming its columns."));
 
@@ -229,9 +217,15 @@ public static class PostCompletionBatchEndpoint
                     items.Add((null, Problems.BadRequest("row", $"Line {reader.LineNumber} has {row.FieldCount} fields; the header has {header.Count}.")));
                     continue;
                 }
-                var cells = new Dictionary<string, string?>();
-                for (var i = 0; i < header.Count; i++) cells[header[i]] = row.GetString(i) is { Length: > 0 } value ? value : null;
-                items.Add(CsvRow.Read(cells));
+                var item = new JsonObject();
+                for (var i = 0; i < header.Count; i++)
+                {
+                    if (row.GetString(i) is not { Length: > 0 } value) continue;
+                    if (header[i] is "courseCode" or "courseTitle")
+                        ((JsonObject)(item["course"] ??= new JsonObject()))[header[i] == "courseCode" ? "code" : "title"] = value;
+                    else item[header[i]] = value;
+                }
+                items.Add(Item(JsonSerializer.SerializeToElement(item), cellOptions));
             }
             return (items, null);
         }
@@ -241,6 +235,25 @@ public static class PostCompletionBatchEndpoint
         }
     }
 
+    private static (BatchItem?, ProblemDetails?) Item(JsonElement element, JsonSerializerOptions options)
+    {
+        try
+        {
+            return (element.Deserialize<BatchItem>(options), null);
+        }
+        catch (JsonException e)
+        {
+            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "item";
+            return (null, Problems.BadRequest(field, $"'{field}' could not be read: it must be {Expected.GetValueOrDefault(field, "of another type")}."));
+        }
+    }
+
+    private static readonly Dictionary<string, string> Expected = new()
+    {
+        ["practitionerId"] = "an id like 0193c5a8-7b4e-7c2d-9f1a-2b3c4d5e6f70", ["completedOn"] = "a date as YYYY-MM-DD",
+        ["score"] = "a number like 0.85", ["cpdPoints"] = "a number like 7.5"
+    };
+
     private static ProblemDetails? TooMany(int count) => count > MaxItems
         ? new ProblemDetails
         {
@@ -248,42 +261,4 @@ public static class PostCompletionBatchEndpoint
             Detail = $"A batch holds at most {MaxItems} completions; this one has {count}. Split it into smaller batches. Nothing was recorded."
         }
         : null;
-}
-
-/// <summary>A CSV row's text cells as a batch item; the cells JSON would type (id, date, numbers) are read here.</summary>
-public static class CsvRow
-{
-    public static (BatchItem? Item, ProblemDetails? Unreadable) Read(IReadOnlyDictionary<string, string?> cells)
-    {
-        string? Cell(string column) => cells.GetValueOrDefault(column);
-        var problems = new Problems();
-        Guid? practitionerId = null;
-        if (Cell("practitionerId") is { } idText)
-        {
-            if (Guid.TryParse(idText, out var id)) practitionerId = id;
-            else problems.Add("practitionerId", "'practitionerId' is not a valid id.");
-        }
-        DateOnly? completedOn = null;
-        if (Cell("completedOn") is { } dateText)
-        {
-            if (Clock.TryParseDate(dateText, out var day)) completedOn = day;
-            else problems.Add("completedOn", "'completedOn' must be a date as YYYY-MM-DD.");
-        }
-        var score = Number(problems, "score", Cell("score"));
-        var cpdPoints = Number(problems, "cpdPoints", Cell("cpdPoints"));
-        if (problems.Any) return (null, problems.ToProblem());
-
-        var course = Cell("courseCode") is null && Cell("courseTitle") is null ? null : new CourseInput(Cell("courseCode"), Cell("courseTitle"));
-        return (new BatchItem(practitionerId, Cell("practitionerEmail"), Cell("providerReference"), course, completedOn, Cell("outcome"),
-            score, cpdPoints, Cell("evidenceUrl")), null);
-    }
-
-    private static decimal? Number(Problems problems, string field, string? text)
-    {
-        if (text is null) return null;
-        if (decimal.TryParse(text, System.Globalization.NumberStyles.AllowDecimalPoint | System.Globalization.NumberStyles.AllowLeadingSign,
-                System.Globalization.CultureInfo.InvariantCulture, out var n)) return n;
-        problems.Add(field, $"'{field}' must be a number like 7.5.");
-        return null;
-    }
 }

@@ -232,4 +232,19 @@ public class CertificationRulesTests
         var (p, _) = Holding();
         p.Certifications.Single().StatusOn(DateOnly.Parse(day)).ShouldBe(expected);
     }
+
+    [Fact]
+    public void the_renew_by_message_after_a_cpd_renewal_decides_nothing()
+    {
+        var (p, award) = Holding();
+        p = Apply(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2024, 5, 1)),
+                  Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2025, 5, 1)),
+                  Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2026, 5, 1))]);
+        p = Apply(p, SettleCertificationsHandler.Decide(p, new DateOnly(2026, 5, 2)).ShouldHaveSingleItem().ShouldBeOfType<CertificationRenewed>() is var r ? [r] : []);
+
+        // The message scheduled for the old renewBy arrives on that day: stale, so nothing.
+        SettleCertificationsHandler.Decide(p, award.RenewBy).ShouldBeEmpty();
+        // Unmet, the same message expires it.
+        SettleCertificationsHandler.Decide(Holding().State, award.RenewBy).ShouldHaveSingleItem().ShouldBeOfType<CertificationExpired>();
+    }
 }

@@ -181,27 +181,14 @@ public class CompletingTrainingTests(AppFixture fixture) : ProviderContext(fixtu
         });
     }
 
+    // The rules behind each field are unit tests (CompletionRulesTests); these show them end to end,
+    // including values the JSON reader itself refuses.
     public static TheoryData<string, string> InvalidBodies => new()
     {
-        { """{"course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","cpdPoints":7}""", "providerReference" },
-        { """{"providerReference":"r","completedOn":"2026-01-15","outcome":"passed","cpdPoints":7}""", "course" },
-        { """{"providerReference":"r","course":{"title":"Intro"},"completedOn":"2026-01-15","outcome":"passed"}""", "course.code" },
-        { """{"providerReference":"r","course":{"code":"PMO-101"},"completedOn":"2026-01-15","outcome":"passed"}""", "course.title" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"outcome":"passed"}""", "completedOn" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2999-01-01","outcome":"passed"}""", "completedOn" },
         { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"15/01/2026","outcome":"passed"}""", "completedOn" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15"}""", "outcome" },
         { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"aced"}""", "outcome" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"Passed"}""", "outcome" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","score":1.5}""", "score" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","score":-0.1}""", "score" },
         { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","score":"high"}""", "score" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","cpdPoints":40.5}""", "cpdPoints" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","cpdPoints":7.25}""", "cpdPoints" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","cpdPoints":-1}""", "cpdPoints" },
         { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","cpdPoints":1e40}""", "cpdPoints" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","evidenceUrl":"ftp://x/y"}""", "evidenceUrl" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","evidenceUrl":"not a url"}""", "evidenceUrl" },
     };
 
     [Theory]
