@@ -31,8 +31,10 @@ public static class WriteConflicts
     /// Runs <paramref name="attempt"/> (read, decide, commit) until it commits without a conflict.
     /// A lost race is normal: one Debug line per retry, one Warning if every attempt lost.
     /// </summary>
-    public static async Task<T> Retry<T>(Func<Task<T>> attempt, Func<T> exhausted, ILogger logger, CancellationToken ct)
+    public static async Task<T> Retry<T>(Func<Task<T>> attempt, Func<T> exhausted, ILogger logger, CancellationToken ct,
+        Func<int, CancellationToken, Task>? pause = null)
     {
+        pause ??= Backoff;
         for (var n = 1; ; n++)
         {
             try
@@ -47,11 +49,13 @@ public static class WriteConflicts
                     return exhausted();
                 }
                 logger.LogDebug("Write conflict ({Conflict}) on attempt {Attempt}; retrying", e.GetType().Name, n);
-                // A short random pause that grows with the attempt, so racing retries spread out.
-                await Task.Delay(Random.Shared.Next(1, 10 * Math.Min(n, 10)), ct);
+                await pause(n, ct);
             }
         }
     }
+
+    /// <summary>A short random pause that grows with the attempt, so racing retries spread out.</summary>
+    private static Task Backoff(int attempt, CancellationToken ct) => Task.Delay(Random.Shared.Next(1, 10 * Math.Min(attempt, 10)), ct);
 
     /// <summary>A session for a retried write, recording who wrote.</summary>
     public static IDocumentSession OpenSession(IDocumentStore store, string? userName)

@@ -16,6 +16,8 @@ public class WriteConflictsTests
             Levels.Add(logLevel);
     }
 
+    private static Task NoPause(int attempt, CancellationToken ct) => Task.CompletedTask;
+
     private static readonly ConcurrencyException Lost = new("stale version", null!);
 
     [Fact]
@@ -23,7 +25,7 @@ public class WriteConflictsTests
     {
         var log = new Recorder();
         var calls = 0;
-        var result = await WriteConflicts.Retry(() => ++calls < 3 ? throw Lost : Task.FromResult("committed"), () => "busy", log, CancellationToken.None);
+        var result = await WriteConflicts.Retry(() => ++calls < 3 ? throw Lost : Task.FromResult("committed"), () => "busy", log, CancellationToken.None, NoPause);
 
         result.ShouldBe("committed");
         calls.ShouldBe(3);
@@ -34,7 +36,7 @@ public class WriteConflictsTests
     public async Task only_exhausted_retries_warn()
     {
         var log = new Recorder();
-        var result = await WriteConflicts.Retry<string>(() => throw Lost, () => "busy", log, CancellationToken.None);
+        var result = await WriteConflicts.Retry<string>(() => throw Lost, () => "busy", log, CancellationToken.None, NoPause);
 
         result.ShouldBe("busy");
         log.Levels.Count(l => l == LogLevel.Warning).ShouldBe(1);
@@ -46,7 +48,7 @@ public class WriteConflictsTests
     {
         var calls = 0;
         await Should.ThrowAsync<InvalidOperationException>(() =>
-            WriteConflicts.Retry<string>(() => { calls++; throw new InvalidOperationException(); }, () => "busy", new Recorder(), CancellationToken.None));
+            WriteConflicts.Retry<string>(() => { calls++; throw new InvalidOperationException(); }, () => "busy", new Recorder(), CancellationToken.None, NoPause));
         calls.ShouldBe(1);
     }
 }

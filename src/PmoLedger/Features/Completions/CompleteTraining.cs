@@ -142,7 +142,7 @@ public sealed record IngestOutcome(int Status, Guid? CompletionId = null, Proble
 
     public static IngestOutcome NotFound(string detail) => new(StatusCodes.Status404NotFound, Problem: Problems.NotFound(detail));
 
-    public static readonly IngestOutcome Busy = new(StatusCodes.Status409Conflict, Problem: Problems.Conflict(
+    public static IngestOutcome Busy => new(StatusCodes.Status409Conflict, Problem: Problems.Conflict(
         "The practitioner's record was busy with other postings; nothing was recorded. Retry the request."));
 
     public static IngestOutcome Of(CompletionDecision decision) => decision switch

@@ -24,8 +24,9 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
 {
     public DateOnly Today => clock.Today();
 
-    public Task<IngestOutcome[]> Record(Poster poster, IReadOnlyList<IntakeItem> items, CancellationToken ct) =>
-        WriteConflicts.Retry(() => Attempt(poster, items, ct), () => items.Select(_ => IngestOutcome.Busy).ToArray(), logger, ct);
+    public async Task<IngestOutcome[]> Record(Poster poster, IReadOnlyList<IntakeItem> items, CancellationToken ct) => items.Count == 0
+        ? []
+        : await WriteConflicts.Retry(() => Attempt(poster, items, ct), () => items.Select(_ => IngestOutcome.Busy).ToArray(), logger, ct);
 
     private async Task<IngestOutcome[]> Attempt(Poster poster, IReadOnlyList<IntakeItem> items, CancellationToken ct)
     {

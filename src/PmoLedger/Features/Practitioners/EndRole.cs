@@ -47,6 +47,6 @@ public static class EndRoleEndpoint
         return events;
     }
 
-    private static IEnumerable<RolePeriod> RolesToEnd(Practitioner practitioner, Guid? roleId) =>
+    private static IEnumerable<RoleRecord> RolesToEnd(Practitioner practitioner, Guid? roleId) =>
         practitioner.OpenRoles.Where(r => roleId is null || r.RoleId == roleId);
 }

@@ -18,7 +18,7 @@ public sealed record Practitioner
     public Guid Id { get; init; }
     public string FullName { get; init; } = "";
     public string Email { get; init; } = "";
-    public ImmutableList<RolePeriod> Roles { get; init; } = [];
+    public ImmutableList<RoleRecord> Roles { get; init; } = [];
     public CareerLevel? Level { get; init; }
     public DateOnly? LevelSince { get; init; }
 
@@ -50,7 +50,7 @@ public sealed record Practitioner
     /// <summary>The state after events this decision is about to record, so later decisions see them.</summary>
     public Practitioner Then(IEnumerable<object> events) => events.Aggregate(this, (state, e) => Fold(state, e)!);
 
-    [JsonIgnore] public IEnumerable<RolePeriod> OpenRoles => Roles.Where(r => r.EndedOn is null);
+    [JsonIgnore] public IEnumerable<RoleRecord> OpenRoles => Roles.Where(r => r.EndedOn is null);
 
     /// <summary>
     /// The career-level steps that the role history implies but the ledger has not recorded yet,
@@ -82,7 +82,7 @@ public sealed record Practitioner
     /// <summary>Decides the career-level events after role events, and when to look again.</summary>
     public (IReadOnlyList<CareerLevelReached> Steps, DateOnly? ReassessOn) CareerAfter(IEnumerable<object> roleEvents, DateOnly today)
     {
-        var roles = roleEvents.Aggregate(Roles, Career.Fold);
+        var roles = roleEvents.Aggregate(Roles, Career.Fold).Periods();
 
         var steps = ReconcileCareerLevel(roles, Level, LevelSince, today).ToList();
         DateOnly? reassess = Career.WorkingThresholdDate(roles) is { } threshold && threshold > today
