@@ -245,7 +245,9 @@ public static class PostCompletionBatchEndpoint
         catch (JsonException e)
         {
             var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "item";
-            return (null, Problems.BadRequest(field, $"'{field}' could not be read: it must be {Expected.GetValueOrDefault(field, "of another type")}."));
+            return (null, Problems.BadRequest(field, Expected.TryGetValue(field, out var expected)
+                ? $"'{field}' must be {expected}."
+                : $"'{field}' could not be read: the value has the wrong type or format."));
         }
     }
 

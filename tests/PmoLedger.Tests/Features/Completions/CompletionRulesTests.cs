@@ -175,7 +175,7 @@ public class CompletionRulesTests
                         $"{Guid.NewGuid()},too-few,PMO-101\n");
 
         rows[0].Item.ShouldNotBeNull();
-        Errors(rows[1].Unreadable!).Keys.ShouldBe(["completedOn"]);
+        Errors(rows[1].Unreadable!)["completedOn"].ShouldBe(["'completedOn' must be a date as YYYY-MM-DD."]);
         Errors(rows[2].Unreadable!).Keys.ShouldBe(["cpdPoints"]);
         Errors(rows[3].Unreadable!).Keys.ShouldBe(["practitionerId"]);
         Errors(rows[4].Unreadable!)["row"].ShouldBe(["Line 6 has 3 fields; the header has 7."]);
