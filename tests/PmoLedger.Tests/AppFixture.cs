@@ -3,6 +3,8 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Serilog.Core;
+using Serilog.Events;
 using PmoLedger.Infrastructure;
 using Wolverine;
 using Wolverine.Runtime;
@@ -29,6 +31,7 @@ public sealed class AppFixture : IAsyncLifetime
 
     public IAlbaHost Host { get; private set; } = null!;
     public TestClock Clock { get; } = new();
+    public LogCapture Logs { get; } = new();
 
     public async Task InitializeAsync()
     {
@@ -44,6 +47,7 @@ public sealed class AppFixture : IAsyncLifetime
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<ILogEventSink>(Logs);
             services.RunWolverineInSoloMode();
             services.DisableAllExternalWolverineTransports();
         }));
@@ -53,6 +57,18 @@ public sealed class AppFixture : IAsyncLifetime
 
     public string Token(string role, Guid? practitionerId = null, string? name = null) =>
         Host.Services.GetRequiredService<AuthSettings>().Mint(role, practitionerId, name, DateTimeOffset.UtcNow);
+}
+
+/// <summary>Every log event the service writes, so a test can check what an operator would read.</summary>
+public sealed class LogCapture : ILogEventSink
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<LogEvent> _events = new();
+
+    public void Emit(LogEvent logEvent) => _events.Enqueue(logEvent);
+
+    public void Clear() => _events.Clear();
+
+    public IReadOnlyList<LogEvent> AtLeast(LogEventLevel level) => _events.Where(e => e.Level >= level).ToList();
 }
 
 [CollectionDefinition(nameof(LedgerCollection))]

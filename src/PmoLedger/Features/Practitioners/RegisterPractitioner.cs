@@ -10,6 +10,7 @@ public sealed record PractitionerCreated(Guid Id) : CreationResponse($"/api/prac
 /// Claims an email address. Its id is the lower-cased address, so the database's primary key
 /// makes registration unique case-insensitively even under concurrent requests.
 /// </summary>
+[ConflictMessage("A practitioner with this email is already registered.")]
 public sealed class PractitionerEmail
 {
     public string Id { get; set; } = "";
