@@ -7,6 +7,7 @@ using PmoLedger.Features.Plan;
 using PmoLedger.Features.Audit;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
+using PmoLedger.Features.Xapi;
 using Weasel.Core;
 
 namespace PmoLedger;
@@ -50,5 +51,6 @@ public static class LedgerStore
         opts.Schema.For<ProviderApiKey>().Index(x => x.ProviderId);
         opts.Schema.For<PractitionerEmail>();
         opts.Schema.For<CompletionReceipt>();
+        Lrs.Configure(opts);
     }
 }

@@ -7,6 +7,7 @@ using PmoLedger;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Demo;
 using PmoLedger.Features.Providers;
+using PmoLedger.Features.Xapi;
 using PmoLedger.Infrastructure;
 using Scalar.AspNetCore;
 using Serilog;
@@ -67,6 +68,7 @@ try
     });
     builder.Services.AddWolverineHttp();
     builder.Services.AddScoped<CompletionIntake>();
+    builder.Services.AddXapi();
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
 
     var app = builder.Build();
@@ -89,6 +91,8 @@ try
         opts.RequireAuthorizeOnAll();
         opts.AddPolicy<CorrelationPolicy>();
     });
+
+    app.MapXapi();
 
     return await app.RunJasperFxCommands(args);
 }

@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using JasperFx.Events.Projections;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+
+namespace PmoLedger.Features.Xapi;
+
+/// <summary>The learning record store under /xapi: its wiring, version negotiation and the about resource.</summary>
+public static class Lrs
+{
+    public const string VersionHeader = "X-Experience-API-Version";
+    public const string Policy = "xapi";
+    public static readonly string[] Versions = ["2.0.0", "1.0.3"];
+    private const string VersionItem = "xapi-version";
+
+    public static IServiceCollection AddXapi(this IServiceCollection services)
+    {
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, LrsBasicAuthentication>(LrsBasicAuthentication.SchemeName, _ => { });
+        services.AddAuthorization(o => o.AddPolicy(Policy, p => p
+            .AddAuthenticationSchemes(LrsBasicAuthentication.SchemeName, JwtBearerDefaults.AuthenticationScheme)
+            .RequireAuthenticatedUser()));
+        services.AddScoped<StatementStore>();
+        return services;
+    }
+
+    /// <summary>The store's part of the Marten configuration (called from LedgerStore).</summary>
+    public static void Configure(StoreOptions opts)
+    {
+        opts.Projections.Add<XapiStatementProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<PractitionerMboxHashProjection>(ProjectionLifecycle.Inline);
+        opts.Schema.For<XapiStatement>()
+            .Duplicate(x => x.ProviderId)
+            .Duplicate(x => x.Stored)
+            .Duplicate(x => x.Verb)
+            .Duplicate(x => x.Activity!)
+            .Duplicate(x => x.Registration!)
+            .GinIndexJsonData();
+        opts.Schema.For<LrsCredential>().Index(x => x.ProviderId);
+        opts.Schema.For<PractitionerMboxHash>();
+    }
+
+    public static WebApplication MapXapi(this WebApplication app)
+    {
+        app.MapGet("/xapi/about", (HttpContext http) =>
+        {
+            http.Response.Headers[VersionHeader] = Versions[0];
+            return Results.Json(new { version = Versions });
+        }).AllowAnonymous().ExcludeFromDescription();
+
+        var lrs = app.MapGroup("/xapi").RequireAuthorization(Policy).ExcludeFromDescription()
+            .AddEndpointFilter(async (context, next) => Negotiate(context.HttpContext) is { } refused ? refused : await next(context));
+        XapiStatementsEndpoints.Map(lrs);
+        return app;
+    }
+
+    /// <summary>Every LRS request but about names the xAPI version it speaks; the answer names the one served.</summary>
+    private static IResult? Negotiate(HttpContext http)
+    {
+        var asked = http.Request.Headers[VersionHeader].ToString().Trim();
+        var served = asked switch
+        {
+            "2.0" => "2.0.0",
+            _ when asked.StartsWith("2.0.", StringComparison.Ordinal) && int.TryParse(asked[4..], out _) => "2.0.0",
+            "1.0" => "1.0.3",
+            _ when asked.StartsWith("1.0.", StringComparison.Ordinal) && int.TryParse(asked[4..], out _) => "1.0.3",
+            _ => null
+        };
+        http.Response.Headers[VersionHeader] = served ?? Versions[0];
+        if (served is null)
+            return Error(StatusCodes.Status400BadRequest, asked.Length == 0
+                ? $"The {VersionHeader} header is required (2.0.0 or 1.0.3)."
+                : $"xAPI version '{asked}' is not supported; use 2.0.0 or 1.0.3.");
+        http.Items[VersionItem] = served;
+        return null;
+    }
+
+    public static string VersionOf(HttpContext http) => http.Items[VersionItem] as string ?? Versions[0];
+
+    /// <summary>The service's own base URL: the authority's and practitioners' account homePage.</summary>
+    public static string BaseUrl(HttpRequest request) =>
+        request.HttpContext.RequestServices.GetRequiredService<IConfiguration>()["Xapi:BaseUrl"]?.TrimEnd('/')
+        ?? $"{request.Scheme}://{request.Host}{request.PathBase}".TrimEnd('/');
+
+    public static IResult Error(int status, string detail) => Results.Problem(new ProblemDetails
+    {
+        Status = status,
+        Title = status switch { 400 => "Bad request", 403 => "Forbidden", 404 => "Not found", 409 => "Conflict", 412 => "Precondition failed", _ => "Error" },
+        Detail = detail
+    });
+
+    public static IResult JsonText(JsonNode node, int status = StatusCodes.Status200OK) =>
+        Results.Text(node.ToJsonString(), "application/json", System.Text.Encoding.UTF8, status);
+}
