@@ -101,7 +101,7 @@ public static class StatementIndex
         {
             foreach (var (_, value) in lists)
             {
-                IEnumerable<JsonNode?> items = value is JsonArray array ? array : [value];
+                IEnumerable<JsonNode?> items = value is JsonArray array ? array : new[] { value };
                 foreach (var item in items) if (Text(item?["id"]) is { } id) activities.Add(id);
             }
         }
