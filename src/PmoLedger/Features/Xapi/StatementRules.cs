@@ -35,6 +35,17 @@ public static partial class StatementRules
         return problems;
     }
 
+    /// <summary>Single context activities become one-element arrays, as the LRS must return them.</summary>
+    public static void Normalise(JsonObject statement)
+    {
+        foreach (var holder in new[] { statement, statement["object"] as JsonObject })
+        {
+            if (holder?["context"]?["contextActivities"] is not JsonObject lists) continue;
+            foreach (var name in lists.Select(p => p.Key).ToList())
+                if (lists[name] is JsonObject single) lists[name] = new JsonArray(single.DeepClone());
+        }
+    }
+
     public static bool IsUuid(string? text) => text is not null && Uuid().IsMatch(text);
 
     public static bool IsIri(string? text) =>
@@ -140,7 +151,15 @@ public static partial class StatementRules
         {
             if (node is not JsonObject a) { Fail(path, "must be an Agent or a Group."); return; }
             var type = a.ContainsKey("objectType") ? Text(a["objectType"]) : "Agent";
-            if (type == "Group") Group(a, path);
+            if (type == "Group" && authorityRules)
+            {
+                // An OAuth authority: an anonymous Group of exactly the consumer and the user.
+                if (a.ContainsKey("mbox") || a.ContainsKey("mbox_sha1sum") || a.ContainsKey("openid") || a.ContainsKey("account"))
+                    Fail(path, "may only be an anonymous Group.");
+                if (a["member"] is not JsonArray { Count: 2 }) Fail($"{path}.member", "of an authority Group must be exactly two Agents.");
+                Group(a, path);
+            }
+            else if (type == "Group") Group(a, path);
             else if (type == "Agent") Agent(a, path);
             else Fail($"{path}.objectType", "must be 'Agent' or 'Group'.");
         }
@@ -252,6 +271,8 @@ public static partial class StatementRules
             Extensions(d["extensions"], $"{at}.extensions");
             if (String(d, "interactionType", at) && Text(d["interactionType"]) is { } interaction && !InteractionTypes.Contains(interaction))
                 Fail($"{at}.interactionType", $"must be one of {string.Join(", ", InteractionTypes)}.");
+            if (d.ContainsKey("correctResponsesPattern") && !d.ContainsKey("interactionType"))
+                Fail($"{at}.correctResponsesPattern", "needs an interactionType.");
             if (d["correctResponsesPattern"] is { } pattern
                 && (pattern is not JsonArray responses || responses.Any(r => Text(r) is null)))
                 Fail($"{at}.correctResponsesPattern", "must be an array of strings.");
@@ -317,6 +338,8 @@ public static partial class StatementRules
                 else Fail($"{path}.statement", "must be a StatementRef.");
             }
             Extensions(c["extensions"], $"{path}.extensions");
+            ContextActors(c["contextAgents"], $"{path}.contextAgents", "contextAgent", "agent");
+            ContextActors(c["contextGroups"], $"{path}.contextGroups", "contextGroup", "group");
             if (c["contextActivities"] is not { } activitiesNode) return;
             if (activitiesNode is not JsonObject activities) { Fail($"{path}.contextActivities", "must be an object."); return; }
             if (!Only(activities, $"{path}.contextActivities", ["parent", "grouping", "category", "other"])) return;
@@ -331,6 +354,29 @@ public static partial class StatementRules
                 }
                 else if (value is JsonObject a && (!a.ContainsKey("objectType") || Text(a["objectType"]) == "Activity")) Activity(a, at);
                 else Fail(at, "must be an Activity or an array of Activities.");
+            }
+        }
+
+        /// <summary>xAPI 2.0's contextAgents and contextGroups: typed entries naming an agent or group and why it is relevant.</summary>
+        private void ContextActors(JsonNode? node, string path, string objectType, string member)
+        {
+            if (node is null) return;
+            if (node is not JsonArray list) { Fail(path, "must be an array."); return; }
+            for (var i = 0; i < list.Count; i++)
+            {
+                var at = $"{path}[{i}]";
+                if (list[i] is not JsonObject entry) { Fail(at, "must be an object."); continue; }
+                if (!Only(entry, at, ["objectType", member, "relevantTypes"])) continue;
+                if (Text(entry["objectType"]) != objectType) Fail($"{at}.objectType", $"must be '{objectType}'.");
+                if (entry[member] is JsonObject who)
+                {
+                    if (member == "group" && Text(who["objectType"]) != "Group") Fail($"{at}.group", "must be a Group.");
+                    else Actor(who, $"{at}.{member}");
+                }
+                else Fail($"{at}.{member}", "is required.");
+                if (entry["relevantTypes"] is { } types
+                    && (types is not JsonArray { Count: > 0 } typeList || typeList.Any(t => !IsIri(Text(t)))))
+                    Fail($"{at}.relevantTypes", "must be a non-empty array of IRIs.");
             }
         }
 

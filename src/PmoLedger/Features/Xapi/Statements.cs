@@ -30,6 +30,8 @@ public sealed class XapiStatement
     public string Actor { get; set; } = "";
     public bool Voided { get; set; }
     public Guid? Voids { get; set; }
+    /// <summary>The statement this one's object refers to (a StatementRef), or the empty id.</summary>
+    public Guid Refers { get; set; }
     public string Verb { get; set; } = "";
     public string? Activity { get; set; }
     public string? Registration { get; set; }
@@ -82,6 +84,7 @@ public static class StatementIndex
             Id = s.StatementId, ProviderId = s.ProviderId, Stored = s.Stored, Body = s.Statement, Actor = s.Actor,
             Verb = Text(body["verb"]?["id"]) ?? "",
             Voids = Text(body["verb"]?["id"]) == StatementRules.VoidedVerb && Guid.TryParse(Text(obj?["id"]), out var target) ? target : null,
+            Refers = objectType == "StatementRef" && Guid.TryParse(Text(obj?["id"]), out var referred) ? referred : Guid.Empty,
             Activity = objectType == "Activity" ? Text(obj?["id"]) : null,
             Registration = Text(body["context"]?["registration"])?.ToLowerInvariant(),
             Agents = [.. AgentKeys(actor), .. objectType is "Agent" or "Group" ? AgentKeys(obj) : []],
@@ -155,7 +158,7 @@ public static class XapiStatementsEndpoints
     {
         lrs.MapPut("/statements", Put);
         lrs.MapPost("/statements", Post);
-        lrs.MapGet("/statements", Get);
+        lrs.MapMethods("/statements", ["GET", "HEAD"], Get);
     }
 
     private static ClaimsPrincipal? Writer(HttpContext http) =>
@@ -221,14 +224,15 @@ public static class XapiStatementsEndpoints
             : Guid.Empty;
         if (scope == Guid.Empty) return Lrs.Error(403, "Statements are read with LRS credentials, or by an auditor.");
 
+        var consistentThrough = clock.GetUtcNow();
+        http.Response.Headers["X-Experience-API-Consistent-Through"] = Stamp(consistentThrough);
         var q = http.Request.Query;
         if (UnknownParameter(q, QueryParameters) is { } unknown) return unknown;
         var format = q["format"].ToString() is { Length: > 0 } f ? f : "exact";
         if (format is not ("exact" or "ids" or "canonical")) return Lrs.Error(400, "'format' must be exact, ids or canonical.");
         if (!Flag(q, "attachments", out _) || !Flag(q, "ascending", out var ascending))
             return Lrs.Error(400, "'attachments' and 'ascending' must be true or false.");
-        var consistentThrough = clock.GetUtcNow();
-        http.Response.Headers["X-Experience-API-Consistent-Through"] = Stamp(consistentThrough);
+        var languages = http.Request.GetTypedHeaders().AcceptLanguage.OrderByDescending(l => l.Quality ?? 1).Select(l => l.Value.ToString()).ToList();
 
         if (q.ContainsKey("statementId") || q.ContainsKey("voidedStatementId"))
         {
@@ -241,11 +245,12 @@ public static class XapiStatementsEndpoints
             if (row is null || row.Voided != voided || (scope is { } own && row.ProviderId != own))
                 return Lrs.Error(404, voided ? $"No voided statement {id}." : $"No statement {id}.");
             http.Response.Headers.LastModified = row.Stored.ToString("R");
-            return Lrs.JsonText(Shape(row.Full(), format));
+            return Lrs.JsonText(Shape(row.Full(), format, languages));
         }
 
-        var query = session.Query<XapiStatement>().Where(x => !x.Voided);
+        var query = session.Query<XapiStatement>().AsQueryable();
         if (scope is { } provider) query = query.Where(x => x.ProviderId == provider);
+        var filtered = false;
         if (q["agent"].ToString() is { Length: > 0 } agentText)
         {
             JsonNode? agent;
@@ -258,6 +263,7 @@ public static class XapiStatementsEndpoints
             });
             if (agent is not JsonObject agentObject || check.Count > 0 || StatementIndex.Key(agentObject) is not { } key)
                 return Lrs.Error(400, "'agent' must be an identified Agent or Group as JSON.");
+            filtered = true;
             query = Flag(q, "related_agents", out var relatedAgents) && relatedAgents
                 ? query.Where(x => x.RelatedAgents.Contains(key))
                 : query.Where(x => x.Agents.Contains(key));
@@ -266,11 +272,13 @@ public static class XapiStatementsEndpoints
         if (q["verb"].ToString() is { Length: > 0 } verb)
         {
             if (!StatementRules.IsIri(verb)) return Lrs.Error(400, "'verb' must be an IRI.");
+            filtered = true;
             query = query.Where(x => x.Verb == verb);
         }
         if (q["activity"].ToString() is { Length: > 0 } activity)
         {
             if (!StatementRules.IsIri(activity)) return Lrs.Error(400, "'activity' must be an IRI.");
+            filtered = true;
             query = Flag(q, "related_activities", out var relatedActivities) && relatedActivities
                 ? query.Where(x => x.RelatedActivities.Contains(activity))
                 : query.Where(x => x.Activity == activity);
@@ -280,9 +288,18 @@ public static class XapiStatementsEndpoints
         {
             if (!StatementRules.IsUuid(registration)) return Lrs.Error(400, "'registration' must be a UUID.");
             var wanted = registration.ToLowerInvariant();
+            filtered = true;
             query = query.Where(x => x.Registration == wanted);
         }
         if (!Time(q, "since", out var since) || !Time(q, "until", out var until)) return Lrs.Error(400, "'since' and 'until' must be ISO 8601 timestamps.");
+        if (filtered)
+        {
+            // A filter also selects the statements that refer to a statement it matches (voided or not).
+            var matched = (await query.Select(x => x.Id).ToListAsync(ct)).ToArray();
+            query = session.Query<XapiStatement>().Where(x => x.Id.IsOneOf(matched) || x.Refers.IsOneOf(matched));
+            if (scope is { } own) query = query.Where(x => x.ProviderId == own);
+        }
+        query = query.Where(x => !x.Voided);
         if (since is { } from) query = query.Where(x => x.Stored > from);
         // Later pages keep to what was stored when the first was read, so new statements do not shift them.
         var upTo = until ?? consistentThrough;
@@ -307,7 +324,7 @@ public static class XapiStatementsEndpoints
             next["offset"] = (offset + limit).ToString(CultureInfo.InvariantCulture);
             more = QueryHelpers.AddQueryString(http.Request.PathBase + "/xapi/statements", next);
         }
-        var statements = new JsonArray([.. rows.Take(limit).Select(r => (JsonNode)Shape(r.Full(), format))]);
+        var statements = new JsonArray([.. rows.Take(limit).Select(r => (JsonNode)Shape(r.Full(), format, languages))]);
         return Lrs.JsonText(new JsonObject { ["statements"] = statements, ["more"] = more });
     }
 
@@ -331,31 +348,72 @@ public static class XapiStatementsEndpoints
 
     public static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>format=ids keeps only identifiers of agents and activities; exact and canonical serve what was stored.</summary>
-    private static JsonObject Shape(JsonObject statement, string format)
+    /// <summary>
+    /// format=ids keeps only the identifiers of agents, activities and verbs; canonical keeps one language
+    /// of each language map (the caller's Accept-Language first); exact serves what was stored.
+    /// </summary>
+    private static JsonObject Shape(JsonObject statement, string format, IReadOnlyList<string> languages)
     {
-        if (format != "ids") return statement;
-        static JsonNode? Ids(JsonNode? node)
+        if (format == "exact") return statement;
+        var shaped = (JsonObject)statement.DeepClone();
+        if (format == "ids") IdsOnly(shaped);
+        else Canonical(shaped, languages);
+        return shaped;
+    }
+
+    private static void IdsOnly(JsonObject statement)
+    {
+        static JsonNode? Agent(JsonNode? node)
         {
             if (node is not JsonObject o) return node;
-            var type = StatementIndex.Text(o["objectType"]);
             var copy = new JsonObject();
-            if (type is not null) copy["objectType"] = type;
-            switch (type ?? (o.ContainsKey("actor") ? "SubStatement" : o.ContainsKey("definition") || !o.ContainsKey("mbox") && !o.ContainsKey("account") && !o.ContainsKey("openid") && !o.ContainsKey("mbox_sha1sum") && !o.ContainsKey("member") ? "Activity" : "Agent"))
-            {
-                case "Activity" or "StatementRef": copy["id"] = o["id"]?.DeepClone(); break;
-                case "Agent" or "Group":
-                    foreach (var ifi in new[] { "mbox", "mbox_sha1sum", "openid", "account" })
-                        if (o[ifi] is { } v) copy[ifi] = v.DeepClone();
-                    if (o["member"] is JsonArray members) copy["member"] = new JsonArray([.. members.Select(Ids)]);
-                    break;
-                default: return o.DeepClone();
-            }
+            if (o["objectType"] is { } type) copy["objectType"] = type.DeepClone();
+            foreach (var ifi in new[] { "mbox", "mbox_sha1sum", "openid", "account" })
+                if (o[ifi] is { } v) copy[ifi] = v.DeepClone();
+            if (copy.Count <= 1 && o["member"] is JsonArray members) copy["member"] = new JsonArray([.. members.Select(Agent)]);
             return copy;
         }
-        var shaped = (JsonObject)statement.DeepClone();
-        foreach (var name in new[] { "actor", "object", "authority" }) if (shaped[name] is { } n) shaped[name] = Ids(n);
-        return shaped;
+        static JsonNode Activity(JsonNode? node) => new JsonObject { ["id"] = node?["id"]?.DeepClone() };
+
+        statement["actor"] = Agent(statement["actor"]);
+        if (statement["authority"] is { } authority) statement["authority"] = Agent(authority);
+        if (statement["verb"] is JsonObject verb) statement["verb"] = new JsonObject { ["id"] = verb["id"]?.DeepClone() };
+        if (statement["object"] is JsonObject obj)
+        {
+            switch (StatementIndex.Text(obj["objectType"]) ?? "Activity")
+            {
+                case "Activity": statement["object"] = Activity(obj); break;
+                case "Agent" or "Group": statement["object"] = Agent(obj); break;
+                case "SubStatement": IdsOnly(obj); break;
+            }
+        }
+        if (statement["context"] is JsonObject context)
+        {
+            if (context["instructor"] is { } instructor) context["instructor"] = Agent(instructor);
+            if (context["team"] is { } team) context["team"] = Agent(team);
+            if (context["contextActivities"] is JsonObject lists)
+                foreach (var name in lists.Select(p => p.Key).ToList())
+                    if (lists[name] is JsonArray list) lists[name] = new JsonArray([.. list.Select(Activity)]);
+        }
+    }
+
+    private static void Canonical(JsonObject statement, IReadOnlyList<string> languages)
+    {
+        void One(JsonNode? holder, string name)
+        {
+            if (holder is not JsonObject h || h[name] is not JsonObject map || map.Count <= 1) return;
+            var chosen = languages.Select(l => map.FirstOrDefault(p => p.Key.Equals(l, StringComparison.OrdinalIgnoreCase)))
+                .FirstOrDefault(p => p.Value is not null);
+            var (key, value) = chosen.Value is not null ? chosen : map.First();
+            h[name] = new JsonObject { [key] = value!.DeepClone() };
+        }
+        One(statement["verb"], "display");
+        if (statement["object"] is JsonObject obj)
+        {
+            One(obj["definition"], "name");
+            One(obj["definition"], "description");
+            if (StatementIndex.Text(obj["objectType"]) == "SubStatement") Canonical(obj, languages);
+        }
     }
 }
 
@@ -374,6 +432,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             if (problems.Count > 0)
                 return new([], Lrs.Error(400, (items.Count > 1 ? $"Statement {i}: " : "") + string.Join(" ", problems.Take(5))));
             var statement = (JsonObject)items[i]!;
+            StatementRules.Normalise(statement);
             if (StatementIndex.Text(statement["id"]) is not { } id) statement["id"] = Guid.NewGuid().ToString();
             else statement["id"] = id.ToLowerInvariant();
             statements.Add(statement);

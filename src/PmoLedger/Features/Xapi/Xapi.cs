@@ -36,6 +36,7 @@ public static class Lrs
             .Duplicate(x => x.Registration!)
             .GinIndexJsonData();
         opts.Schema.For<LrsCredential>().Index(x => x.ProviderId);
+        opts.Schema.For<XapiDocument>().Duplicate(x => x.ProviderId).Duplicate(x => x.ActivityId!).Duplicate(x => x.AgentKey!);
         opts.Schema.For<PractitionerMboxHash>();
     }
 
@@ -50,6 +51,8 @@ public static class Lrs
         var lrs = app.MapGroup("/xapi").RequireAuthorization(Policy).ExcludeFromDescription()
             .AddEndpointFilter(async (context, next) => Negotiate(context.HttpContext) is { } refused ? refused : await next(context));
         XapiStatementsEndpoints.Map(lrs);
+        XapiDocumentsEndpoints.Map(lrs);
+        XapiActivitiesAndAgentsEndpoints.Map(lrs);
         return app;
     }
 
