@@ -61,11 +61,14 @@ public static class StatementMapping
         ["http://adlnet.gov/expapi/verbs/attended"] = TrainingOutcome.Attended
     };
 
-    public static string Reference(Guid statementId) => $"xapi:{statementId}";
+    public const string ReferencePrefix = "xapi:";
+
+    public static string Reference(Guid statementId) => ReferencePrefix + statementId;
 
     /// <param name="statement">The statement as stored (id, timestamp and stored set).</param>
     /// <param name="practitionerId">The registered practitioner its actor names, if any.</param>
-    public static Mapping Map(JsonObject statement, Guid? practitionerId)
+    /// <param name="today">Completions are never dated in the future, as for a posted completion.</param>
+    public static Mapping Map(JsonObject statement, Guid? practitionerId, DateOnly today)
     {
         if (!Verbs.TryGetValue(Text(statement["verb"]?["id"]) ?? "", out var outcome))
             return new(practitionerId, null, $"The verb {Text(statement["verb"]?["id"])} is not one that records a completion (completed, passed, failed, attended).");
@@ -81,6 +84,7 @@ public static class StatementMapping
 
         var when = Text(statement["timestamp"]) ?? Text(statement["stored"])!;
         var completedOn = DateOnly.FromDateTime(DateTimeOffset.Parse(when, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).UtcDateTime);
+        if (completedOn > today) return new(practitionerId, null, $"The statement is dated {completedOn:yyyy-MM-dd}, in the future.");
         var completion = new Completion(Reference(Guid.Parse(Text(statement["id"])!)), courseCode, Title(activity) ?? courseCode,
             completedOn, outcome, Score(statement["result"]?["score"]), points, null);
         return new(practitionerId, completion, null);

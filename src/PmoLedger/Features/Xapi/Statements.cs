@@ -518,7 +518,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
                     : who.MboxSha1 is { } h && hashes.TryGetValue(h, out var byHash) ? byHash
                     : who.AccountId is { } a && accounts.Contains(a) ? a
                     : null;
-                var mapping = StatementMapping.Map(statement, practitioner);
+                var mapping = StatementMapping.Map(statement, practitioner, Clock.DayOf(now));
                 reason = mapping.Reason;
                 if (mapping.Completion is { } completion) mapped.Add(new IntakeItem(new PractitionerRef(mapping.PractitionerId, null), completion));
             }
