@@ -21,9 +21,21 @@ public static class XapiActivitiesAndAgentsEndpoints
         var query = session.Query<XapiStatement>().Where(x => x.Activity == id);
         if (http.User.FindFirstValue(LrsBasicAuthentication.KeyClaim) is not null && http.User.ProviderId() is { } provider)
             query = query.Where(x => x.ProviderId == provider);
-        var latest = await query.OrderByDescending(x => x.Stored).FirstOrDefaultAsync(ct);
+        // Every statement about the activity adds to what is known of it; later ones win, language by language.
+        var bodies = await query.OrderBy(x => x.Stored).Select(x => x.Body).ToListAsync(ct);
+        var definition = new JsonObject();
+        foreach (var body in bodies)
+        {
+            if (JsonNode.Parse(body)?["object"]?["definition"] is not JsonObject stated) continue;
+            foreach (var (name, value) in stated)
+            {
+                if (value is JsonObject map && definition[name] is JsonObject known && name is "name" or "description" or "extensions")
+                    foreach (var (key, text) in map) known[key] = text?.DeepClone();
+                else definition[name] = value?.DeepClone();
+            }
+        }
         var activity = new JsonObject { ["objectType"] = "Activity", ["id"] = id };
-        if (latest is not null && JsonNode.Parse(latest.Body)?["object"]?["definition"] is { } definition) activity["definition"] = definition.DeepClone();
+        if (definition.Count > 0) activity["definition"] = definition;
         return Lrs.JsonText(activity);
     }
 

@@ -141,7 +141,8 @@ public static class XapiDocumentsEndpoints
         if (problem is not null) return problem;
         var key = Key(kind, scope!);
         var existing = await session.LoadAsync<XapiDocument>(key, ct);
-        if (Precondition(http, existing, requireHeaderOnOverwrite: !merge && (kind != State || Lrs.VersionOf(http) == "2.0.0")) is { } refused) return refused;
+        var strict = !merge && kind != State && Lrs.VersionOf(http) == "1.0.3";
+        if (Precondition(http, existing, requireHeaderOnOverwrite: !merge && (kind != State || Lrs.VersionOf(http) == "2.0.0"), strict) is { } refused) return refused;
 
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, ct);
@@ -193,7 +194,7 @@ public static class XapiDocumentsEndpoints
         return Results.NoContent();
     }
 
-    private static IResult? Precondition(HttpContext http, XapiDocument? existing, bool requireHeaderOnOverwrite)
+    private static IResult? Precondition(HttpContext http, XapiDocument? existing, bool requireHeaderOnOverwrite, bool strictProfile = false)
     {
         var ifMatch = http.Request.Headers.IfMatch.ToString();
         var ifNoneMatch = http.Request.Headers.IfNoneMatch.ToString();
@@ -208,8 +209,13 @@ public static class XapiDocumentsEndpoints
             var tags = ifNoneMatch.Split(',').Select(t => t.Trim().Trim('"'));
             if (tags.Any(t => t == "*" || t == existing.ETag)) return Lrs.Error(412, "The document already exists (If-None-Match).");
         }
-        if (requireHeaderOnOverwrite && existing is not null && ifMatch.Length == 0 && ifNoneMatch.Length == 0)
-            return Lrs.Error(409, "The document exists: send If-Match with its ETag to replace it, or If-None-Match: * to create only.");
+        if (requireHeaderOnOverwrite && ifMatch.Length == 0 && ifNoneMatch.Length == 0)
+        {
+            if (existing is not null)
+                return Lrs.Error(409, "The document exists: send If-Match with its ETag to replace it, or If-None-Match: * to create only.");
+            // 1.0.3 asks for a precondition on every profile PUT, even one that creates.
+            if (strictProfile) return Lrs.Error(400, "Send If-None-Match: * to create a profile document, or If-Match with its ETag to replace one.");
+        }
         return null;
     }
 

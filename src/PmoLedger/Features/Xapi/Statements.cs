@@ -407,13 +407,20 @@ public static class XapiStatementsEndpoints
             var (key, value) = chosen.Value is not null ? chosen : map.First();
             h[name] = new JsonObject { [key] = value!.DeepClone() };
         }
+        void Activity(JsonNode? activity)
+        {
+            One(activity?["definition"], "name");
+            One(activity?["definition"], "description");
+        }
         One(statement["verb"], "display");
         if (statement["object"] is JsonObject obj)
         {
-            One(obj["definition"], "name");
-            One(obj["definition"], "description");
+            Activity(obj);
             if (StatementIndex.Text(obj["objectType"]) == "SubStatement") Canonical(obj, languages);
         }
+        if (statement["context"]?["contextActivities"] is JsonObject lists)
+            foreach (var (_, list) in lists)
+                if (list is JsonArray activities) foreach (var activity in activities) Activity(activity);
     }
 }
 

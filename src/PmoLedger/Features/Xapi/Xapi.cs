@@ -20,7 +20,18 @@ public static class Lrs
             .AddAuthenticationSchemes(LrsBasicAuthentication.SchemeName, JwtBearerDefaults.AuthenticationScheme)
             .RequireAuthenticatedUser()));
         services.AddScoped<StatementStore>();
+        services.AddTransient<IStartupFilter, AlternateSyntaxFirst>();
         return services;
+    }
+
+    /// <summary>The alternate request syntax is unwrapped ahead of the whole pipeline, so authentication sees its headers.</summary>
+    private sealed class AlternateSyntaxFirst : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseMiddleware<AlternateRequestSyntax>();
+            next(app);
+        };
     }
 
     /// <summary>The store's part of the Marten configuration (called from LedgerStore).</summary>
@@ -68,7 +79,8 @@ public static class Lrs
             _ when asked.StartsWith("1.0.", StringComparison.Ordinal) && int.TryParse(asked[4..], out _) => "1.0.3",
             _ => null
         };
-        http.Response.Headers[VersionHeader] = served ?? Versions[0];
+        // A request without a usable version is answered in the oldest version served, which every client reads.
+        http.Response.Headers[VersionHeader] = served ?? Versions[^1];
         if (served is null)
             return Error(StatusCodes.Status400BadRequest, asked.Length == 0
                 ? $"The {VersionHeader} header is required (2.0.0 or 1.0.3)."
