@@ -44,6 +44,12 @@ public sealed class AlternateRequestSyntax(RequestDelegate next)
             else if (HeaderFields.FirstOrDefault(h => h.Equals(name, StringComparison.OrdinalIgnoreCase)) is { } header) request.Headers[header] = value;
             else query.Add(name, value.ToString());
         }
+        if (request.Headers[Lrs.VersionHeader].ToString().StartsWith("2.", StringComparison.Ordinal))
+        {
+            context.Response.Headers[Lrs.VersionHeader] = Lrs.Versions[0];
+            await Lrs.Error(StatusCodes.Status400BadRequest, "xAPI 2.0.0 has no alternate request syntax; send the request itself.").ExecuteAsync(context);
+            return;
+        }
         var body = Encoding.UTF8.GetBytes(content ?? "");
         request.Method = method;
         request.QueryString = query.ToQueryString();

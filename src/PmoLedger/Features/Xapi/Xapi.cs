@@ -20,6 +20,7 @@ public static class Lrs
             .AddAuthenticationSchemes(LrsBasicAuthentication.SchemeName, JwtBearerDefaults.AuthenticationScheme)
             .RequireAuthenticatedUser()));
         services.AddScoped<StatementStore>();
+        services.AddSingleton<SpokenVersions>();
         services.AddTransient<IStartupFilter, AlternateSyntaxFirst>();
         return services;
     }
@@ -79,8 +80,12 @@ public static class Lrs
             _ when asked.StartsWith("1.0.", StringComparison.Ordinal) && int.TryParse(asked[4..], out _) => "1.0.3",
             _ => null
         };
-        // A request without a usable version is answered in the oldest version served, which every client reads.
-        http.Response.Headers[VersionHeader] = served ?? Versions[^1];
+        // A request without a usable version is refused in the version that client last spoke (else the
+        // oldest served), so a client that forgot the header can still read the answer.
+        var spoken = http.RequestServices.GetRequiredService<SpokenVersions>();
+        var key = http.User.FindFirstValue(LrsBasicAuthentication.KeyClaim) ?? http.User.Identity?.Name ?? "";
+        if (served is not null) spoken.Remember(key, served);
+        http.Response.Headers[VersionHeader] = served ?? spoken.Last(key) ?? Versions[^1];
         if (served is null)
             return Error(StatusCodes.Status400BadRequest, asked.Length == 0
                 ? $"The {VersionHeader} header is required (2.0.0 or 1.0.3)."
@@ -105,4 +110,14 @@ public static class Lrs
 
     public static IResult JsonText(JsonNode node, int status = StatusCodes.Status200OK) =>
         Results.Text(node.ToJsonString(), "application/json", System.Text.Encoding.UTF8, status);
+}
+
+/// <summary>The xAPI version each credential last spoke, on this node.</summary>
+public sealed class SpokenVersions
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _last = new();
+
+    public void Remember(string credential, string version) => _last[credential] = version;
+
+    public string? Last(string credential) => _last.TryGetValue(credential, out var version) ? version : null;
 }
