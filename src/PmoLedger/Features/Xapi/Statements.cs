@@ -170,13 +170,13 @@ public static class XapiStatementsEndpoints
         if (UnknownParameter(http.Request.Query, ["statementId"]) is { } unknown) return unknown;
         var statementId = http.Request.Query["statementId"].ToString();
         if (!StatementRules.IsUuid(statementId)) return Lrs.Error(400, "'statementId' (a UUID) is required to PUT a statement.");
-        var (body, problem) = await ReadBody(http, ct);
+        var (body, parts, problem) = await ReadBody(http, ct);
         if (problem is not null) return problem;
         if (body is not JsonObject statement) return Lrs.Error(400, "PUT takes one statement (a JSON object).");
         if (StatementIndex.Text(statement["id"]) is { } id && !id.Equals(statementId, StringComparison.OrdinalIgnoreCase))
             return Lrs.Error(400, "The statement's 'id' differs from the 'statementId' parameter.");
         statement["id"] = statementId.ToLowerInvariant();
-        var result = await store.Store(user, [statement], Lrs.VersionOf(http), Lrs.BaseUrl(http.Request), ct);
+        var result = await store.Store(user, [statement], parts, Lrs.VersionOf(http), Lrs.BaseUrl(http.Request), ct);
         return result.Problem ?? Results.NoContent();
     }
 
@@ -184,7 +184,7 @@ public static class XapiStatementsEndpoints
     {
         if (Writer(http) is not { } user) return Lrs.Error(403, "Statements are written with LRS credentials (HTTP Basic).");
         if (UnknownParameter(http.Request.Query, []) is { } unknown) return unknown;
-        var (body, problem) = await ReadBody(http, ct);
+        var (body, parts, problem) = await ReadBody(http, ct);
         if (problem is not null) return problem;
         List<JsonNode?> items = body switch
         {
@@ -193,23 +193,30 @@ public static class XapiStatementsEndpoints
             _ => [null]
         };
         if (items.Count == 0) return Lrs.JsonText(new JsonArray());
-        var result = await store.Store(user, items, Lrs.VersionOf(http), Lrs.BaseUrl(http.Request), ct);
+        var result = await store.Store(user, items, parts, Lrs.VersionOf(http), Lrs.BaseUrl(http.Request), ct);
         return result.Problem ?? Lrs.JsonText(new JsonArray([.. result.Ids.Select(i => JsonValue.Create(i.ToString()))]));
     }
 
-    private static async Task<(JsonNode? Body, IResult? Problem)> ReadBody(HttpContext http, CancellationToken ct)
+    private static async Task<(JsonNode? Body, List<AttachmentPart> Parts, IResult? Problem)> ReadBody(HttpContext http, CancellationToken ct)
     {
         var type = http.Request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
-        if (type != "application/json") return (null, Lrs.Error(400, "Statements are sent as application/json."));
+        string text;
+        var parts = new List<AttachmentPart>();
+        if (type == "multipart/mixed")
+        {
+            var (json, attached, problem) = await StatementAttachments.ReadMultipart(http.Request, ct);
+            if (problem is not null) return (null, parts, Lrs.Error(400, problem));
+            (text, parts) = (json!, attached);
+        }
+        else if (type == "application/json") text = await new StreamReader(http.Request.Body).ReadToEndAsync(ct);
+        else return (null, parts, Lrs.Error(400, "Statements are sent as application/json, or multipart/mixed with attachments."));
         try
         {
-            var text = await new StreamReader(http.Request.Body).ReadToEndAsync(ct);
-            var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
-            return (node, null);
+            return (JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }), parts, null);
         }
         catch (JsonException e)
         {
-            return (null, Lrs.Error(400, $"The body is not valid JSON: {e.Message}"));
+            return (null, parts, Lrs.Error(400, $"The body is not valid JSON: {e.Message}"));
         }
     }
 
@@ -230,7 +237,7 @@ public static class XapiStatementsEndpoints
         if (UnknownParameter(q, QueryParameters) is { } unknown) return unknown;
         var format = q["format"].ToString() is { Length: > 0 } f ? f : "exact";
         if (format is not ("exact" or "ids" or "canonical")) return Lrs.Error(400, "'format' must be exact, ids or canonical.");
-        if (!Flag(q, "attachments", out _) || !Flag(q, "ascending", out var ascending))
+        if (!Flag(q, "attachments", out var withAttachments) || !Flag(q, "ascending", out var ascending))
             return Lrs.Error(400, "'attachments' and 'ascending' must be true or false.");
         var languages = http.Request.GetTypedHeaders().AcceptLanguage.OrderByDescending(l => l.Quality ?? 1).Select(l => l.Value.ToString()).ToList();
 
@@ -245,7 +252,8 @@ public static class XapiStatementsEndpoints
             if (row is null || row.Voided != voided || (scope is { } own && row.ProviderId != own))
                 return Lrs.Error(404, voided ? $"No voided statement {id}." : $"No statement {id}.");
             http.Response.Headers.LastModified = row.Stored.ToString("R");
-            return Lrs.JsonText(Shape(row.Full(), format, languages));
+            var one = Shape(row.Full(), format, languages);
+            return withAttachments ? await StatementAttachments.Multipart(one, [one], session, ct) : Lrs.JsonText(one);
         }
 
         var query = session.Query<XapiStatement>().AsQueryable();
@@ -324,8 +332,9 @@ public static class XapiStatementsEndpoints
             next["offset"] = (offset + limit).ToString(CultureInfo.InvariantCulture);
             more = QueryHelpers.AddQueryString(http.Request.PathBase + "/xapi/statements", next);
         }
-        var statements = new JsonArray([.. rows.Take(limit).Select(r => (JsonNode)Shape(r.Full(), format, languages))]);
-        return Lrs.JsonText(new JsonObject { ["statements"] = statements, ["more"] = more });
+        var shaped = rows.Take(limit).Select(r => Shape(r.Full(), format, languages)).ToList();
+        var page = new JsonObject { ["statements"] = new JsonArray([.. shaped]), ["more"] = more };
+        return withAttachments ? await StatementAttachments.Multipart(page, shaped, session, ct) : Lrs.JsonText(page);
     }
 
     private static bool Flag(IQueryCollection q, string name, out bool value)
@@ -430,7 +439,7 @@ public sealed record StoreResult(IReadOnlyList<Guid> Ids, IResult? Problem);
 /// <summary>Stores statements and carries their consequences into the ledger.</summary>
 public sealed class StatementStore(IDocumentStore store, CompletionIntake intake, TimeProvider clock, ILogger<StatementStore> logger)
 {
-    public async Task<StoreResult> Store(ClaimsPrincipal user, IReadOnlyList<JsonNode?> items, string version, string baseUrl, CancellationToken ct)
+    public async Task<StoreResult> Store(ClaimsPrincipal user, IReadOnlyList<JsonNode?> items, IReadOnlyList<AttachmentPart> parts, string version, string baseUrl, CancellationToken ct)
     {
         var statements = new List<JsonObject>();
         for (var i = 0; i < items.Count; i++)
@@ -446,9 +455,10 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         }
         var ids = statements.Select(s => Guid.Parse(StatementIndex.Text(s["id"])!)).ToList();
         if (ids.Distinct().Count() != ids.Count) return new([], Lrs.Error(400, "Two statements in the batch have the same id."));
+        if (StatementAttachments.Check(statements, parts) is { } attachmentProblem) return new([], Lrs.Error(400, attachmentProblem));
 
         var poster = Poster.From(user);
-        var outcome = await WriteConflicts.Retry(() => Attempt(poster, statements, ids, version, baseUrl, ct),
+        var outcome = await WriteConflicts.Retry(() => Attempt(poster, statements, parts, ids, version, baseUrl, ct),
             () => new Attempted(Lrs.Error(409, "The store was busy; nothing was stored. Retry the request."), [], []), logger, ct);
         if (outcome.Problem is not null) return new([], outcome.Problem);
 
@@ -464,7 +474,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
 
     private sealed record Attempted(IResult? Problem, List<IntakeItem> Mapped, List<(Guid Voiding, Guid Target)> Voided);
 
-    private async Task<Attempted> Attempt(Poster poster, List<JsonObject> statements, List<Guid> ids, string version, string baseUrl, CancellationToken ct)
+    private async Task<Attempted> Attempt(Poster poster, List<JsonObject> statements, IReadOnlyList<AttachmentPart> parts, List<Guid> ids, string version, string baseUrl, CancellationToken ct)
     {
         await using var session = WriteConflicts.OpenSession(store, poster.UserName);
         var targets = statements.Select(s => StatementIndex.Text(s["verb"]?["id"]) == StatementRules.VoidedVerb ? StatementIndex.Text(s["object"]?["id"]) : null)
@@ -536,7 +546,11 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             session.Events.StartStream<XapiStatement>(ids[i], new XapiStatementStored(ids[i], poster.ProviderId, stored, body.ToJsonString(), actor, reason));
             staged = true;
         }
-        if (staged) await session.SaveChangesAsync(ct);
+        if (staged)
+        {
+            foreach (var part in parts) session.Store(new XapiAttachment { Id = part.Sha2, ContentType = part.ContentType, Content = part.Content });
+            await session.SaveChangesAsync(ct);
+        }
         return new(null, mapped, voided);
     }
 
@@ -547,7 +561,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         var b = (JsonObject)sent.DeepClone();
         foreach (var lrsSet in new[] { "stored", "authority", "version" }) { a.Remove(lrsSet); b.Remove(lrsSet); }
         if (!b.ContainsKey("timestamp")) a.Remove("timestamp");
-        return JsonNode.DeepEquals(a, b);
+        return StatementComparison.Same(a, b);
     }
 
     /// <summary>Voiding a mapped statement revokes its completion, by the rule a provider's revocation follows.</summary>

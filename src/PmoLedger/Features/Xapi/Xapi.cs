@@ -50,6 +50,7 @@ public static class Lrs
         opts.Schema.For<LrsCredential>().Index(x => x.ProviderId);
         opts.Schema.For<XapiDocument>().Duplicate(x => x.ProviderId).Duplicate(x => x.ActivityId!).Duplicate(x => x.AgentKey!);
         opts.Schema.For<PractitionerMboxHash>();
+        opts.Schema.For<XapiAttachment>();
     }
 
     public static WebApplication MapXapi(this WebApplication app)
