@@ -494,6 +494,11 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         {
             ["objectType"] = "Agent", ["account"] = new JsonObject { ["homePage"] = baseUrl, ["name"] = poster.ProviderId.ToString() }
         };
+        Guid? Practitioner(ActorIdentity who) =>
+            who.EmailKey is { } e && emails.TryGetValue(e, out var byEmail) ? byEmail
+            : who.MboxSha1 is { } h && hashes.TryGetValue(h, out var byHash) ? byHash
+            : who.AccountId is { } a && accounts.Contains(a) ? a
+            : null;
         var mapped = new List<IntakeItem>();
         var voided = new List<(Guid, Guid)>();
         var staged = false;
@@ -504,6 +509,10 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             {
                 if (!Same(before.Full(), statement))
                     return new(Lrs.Error(409, $"Statement {ids[i]} is already stored with different content; statements are immutable."), [], []);
+                // Re-sending a mapped statement mends a completion that was not recorded; the intake answers "resent" when it was.
+                if (before is { UnmappedReason: null, Voids: null, Voided: false } && before.ProviderId == poster.ProviderId
+                    && StatementMapping.Map(before.Full(), Practitioner(identities[i]), Clock.DayOf(now)) is { Completion: { } again } remapped)
+                    mapped.Add(new IntakeItem(new PractitionerRef(remapped.PractitionerId, null), again));
                 continue;
             }
             if (targets[i] is { } target && existing.TryGetValue(target, out var voidedRow))
@@ -530,12 +539,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             }
             else
             {
-                var who = identities[i];
-                Guid? practitioner = who.EmailKey is { } e && emails.TryGetValue(e, out var byEmail) ? byEmail
-                    : who.MboxSha1 is { } h && hashes.TryGetValue(h, out var byHash) ? byHash
-                    : who.AccountId is { } a && accounts.Contains(a) ? a
-                    : null;
-                var mapping = StatementMapping.Map(statement, practitioner, Clock.DayOf(now));
+                var mapping = StatementMapping.Map(statement, Practitioner(identities[i]), Clock.DayOf(now));
                 reason = mapping.Reason;
                 if (mapping.Completion is { } completion) mapped.Add(new IntakeItem(new PractitionerRef(mapping.PractitionerId, null), completion));
             }
