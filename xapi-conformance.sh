@@ -11,7 +11,8 @@ if [ ! -x "$suite" ]; then echo "xapi conformance: suite not found at $suite"; e
 
 export ConnectionStrings__Ledger="$(./db.sh "${PMOLEDGER_TEST_DB:-pmoledger_test}_xapi" | tail -n 1)" || { echo "0 passed, 1 failed"; exit 1; }
 export ASPNETCORE_ENVIRONMENT=Development Demo__SeedOnStart=false
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+# A free port: one nothing answers on.
+for _ in $(seq 100); do port=$((20000 + RANDOM % 40000)); (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break; done
 base="http://127.0.0.1:$port"
 log="$(mktemp)"
 (cd src/PmoLedger && exec dotnet bin/Debug/net10.0/PmoLedger.dll --urls "$base") >"$log" 2>&1 &
@@ -28,6 +29,8 @@ key="$(echo "$credentials" | sed -E 's/.*"key":"([^"]+)".*/\1/')"
 secret="$(echo "$credentials" | sed -E 's/.*"secret":"([^"]+)".*/\1/')"
 if [ -z "$key" ] || [ -z "$secret" ]; then echo "xapi conformance: could not issue LRS credentials"; echo "0 passed, 1 failed"; exit 1; fi
 
+# The suite's working copy (npm dependencies, logs) per test database, so parallel runs keep apart.
+export XAPI_SUITE_DIR="${XAPI_SUITE_DIR:-${TMPDIR:-/tmp}/xapi-conformance-${PMOLEDGER_TEST_DB:-pmoledger_test}}"
 passed=0; failed=0
 for version in 2.0.0 1.0.3; do
   line="$("$suite" "$base/xapi" "$key" "$secret" "$version" 2>/dev/null | tail -n 1)"; status=$?
