@@ -4,6 +4,7 @@ using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using PmoLedger.Infrastructure;
+using PmoLedger.Web;
 using Scalar.AspNetCore;
 using Serilog;
 using Wolverine;
@@ -29,6 +30,8 @@ try
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
     builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = LedgerExceptionHandler.Customize);
+    // Before the API's handler: failures on pages get an HTML page, the API keeps problem+json.
+    builder.Services.AddLedgerWeb(configuration);
     builder.Services.AddExceptionHandler<LedgerExceptionHandler>();
     builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment));
     builder.Services.AddOpenApi(OpenApiSetup.Configure);
@@ -68,6 +71,7 @@ try
     app.UseSerilogRequestLogging();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    app.UseLedgerWeb();
     app.UseMiddleware<BodyLimit>(configuration.GetValue("Api:MaxBodyBytes", 4L * 1024 * 1024));
     app.UseAuthentication();
     app.UseAuthorization();
@@ -75,7 +79,7 @@ try
     app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = PostgresHealthCheck.WriteJson }).AllowAnonymous();
     app.MapOpenApi().AllowAnonymous();
     app.MapScalarApiReference("/docs").AllowAnonymous();
-    app.MapGet("/", () => Results.Redirect("/docs")).AllowAnonymous().ExcludeFromDescription();
+    app.MapLedgerWeb();
     app.MapWolverineEndpoints(opts =>
     {
         opts.RequireAuthorizeOnAll();

@@ -1,0 +1,115 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using PmoLedger.Features.Practitioners;
+
+namespace PmoLedger.Web;
+
+/// <summary>
+/// Someone who works on the ledger rather than being recorded in it: an admin, an auditor, or a
+/// provider's staff member bound to that provider. Keyed by the normalised email, so one address is one account.
+/// </summary>
+public sealed class StaffMember
+{
+    public string Id { get; set; } = "";
+    public string Email { get; set; } = "";
+    public string FullName { get; set; } = "";
+    public string Role { get; set; } = "";
+    public Guid? ProviderId { get; set; }
+    public DateTimeOffset AddedAt { get; set; }
+    public string? AddedBy { get; set; }
+}
+
+/// <summary>Everything one email address may sign in as: a practitioner record, a staff role, or both.</summary>
+public sealed record Account(string Email, string DisplayName, Guid? PractitionerId, StaffMember? Staff)
+{
+    public const string Scheme = CookieAuthenticationDefaults.AuthenticationScheme;
+
+    /// <summary>
+    /// The same claims the API's tokens carry (role, practitioner_id, provider_id), so every
+    /// authorisation rule of the API reads a browser session exactly as it reads a bearer token.
+    /// </summary>
+    public ClaimsPrincipal Principal()
+    {
+        var claims = new List<Claim>
+        {
+            // Events record who caused them: staff by their address, practitioners by their id as the API's tokens do.
+            new("sub", Staff is not null ? Staff.Email : $"practitioner:{PractitionerId}"),
+            new("email", Email),
+            new("name", DisplayName)
+        };
+        if (PractitionerId is { } id)
+        {
+            claims.Add(new Claim(Roles.RoleClaim, Roles.Practitioner));
+            claims.Add(new Claim(Roles.PractitionerClaim, id.ToString()));
+        }
+        if (Staff is not null)
+        {
+            claims.Add(new Claim(Roles.RoleClaim, Staff.Role));
+            if (Staff.ProviderId is { } provider) claims.Add(new Claim(Roles.ProviderClaim, provider.ToString()));
+        }
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme, "sub", Roles.RoleClaim));
+    }
+
+    public static async Task<Account?> FindAsync(IQuerySession session, string email, CancellationToken ct)
+    {
+        var key = PractitionerEmail.Key(email);
+        var staff = await session.LoadAsync<StaffMember>(key, ct);
+        var claim = await session.LoadAsync<PractitionerEmail>(key, ct);
+        var profile = claim is null ? null : await session.LoadAsync<PractitionerProfile>(claim.PractitionerId, ct);
+        if (staff is null && profile is null) return null;
+        return new Account(staff?.Email ?? profile!.Email, profile?.FullName ?? staff!.FullName, profile?.Id, staff);
+    }
+}
+
+/// <summary>
+/// A one-time sign-in link as stored: only the SHA-256 of its secret, so a copy of the database
+/// cannot sign anyone in. Versioned, so two clicks racing on one link cannot both succeed.
+/// </summary>
+public sealed class SignInLink
+{
+    public string Id { get; set; } = "";
+    public string Email { get; set; } = "";
+    public DateTimeOffset IssuedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? UsedAt { get; set; }
+}
+
+public enum Redemption { SignedIn, Unknown, Used, Expired }
+
+public static class SignInLinks
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(15);
+
+    /// <summary>A new link: the secret for the email, and the record that keeps only its hash.</summary>
+    public static (string Secret, SignInLink Stored) Issue(string email, DateTimeOffset now)
+    {
+        var secret = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        return (secret, new SignInLink { Id = Hash(secret), Email = email, IssuedAt = now, ExpiresAt = now + Lifetime });
+    }
+
+    public static string Hash(string secret) =>
+        Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)));
+
+    /// <summary>Whether a link may sign someone in at <paramref name="now"/>; expiry is checked before use so a late click learns why.</summary>
+    public static Redemption Decide(SignInLink? link, DateTimeOffset now) => link switch
+    {
+        null => Redemption.Unknown,
+        { UsedAt: not null } => Redemption.Used,
+        _ when now >= link.ExpiresAt => Redemption.Expired,
+        _ => Redemption.SignedIn
+    };
+
+    public static string Url(string baseUrl, string secret) => $"{baseUrl.TrimEnd('/')}/signin/{secret}";
+
+    /// <summary>Issues and stores a link for an existing account, or returns null for an unknown address.</summary>
+    public static async Task<string?> CreateAsync(IDocumentSession session, string email, DateTimeOffset now, CancellationToken ct)
+    {
+        var account = await Account.FindAsync(session, email, ct);
+        if (account is null) return null;
+        var (secret, stored) = Issue(account.Email, now);
+        session.Store(stored);
+        await session.SaveChangesAsync(ct);
+        return secret;
+    }
+}

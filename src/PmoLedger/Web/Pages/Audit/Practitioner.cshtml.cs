@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using PmoLedger.Features.Audit;
+using PmoLedger.Features.Practitioners;
+
+namespace PmoLedger.Web.Pages.Audit;
+
+/// <summary>One practitioner as an auditor sees them, answered by the audit API's own endpoint methods.</summary>
+[WebAuthorize(Roles.Auditor)]
+public sealed class PractitionerModel(IQuerySession session, TimeProvider clock) : PageModel
+{
+    public ProfileView Profile { get; private set; } = null!;
+    public TimelineView Timeline { get; private set; } = null!;
+    public IReadOnlyList<AuditedEvent> History { get; private set; } = [];
+
+    public string? AsOf { get; private set; }
+    public string? AsOfError { get; private set; }
+    public ProfileView? PastProfile { get; private set; }
+    public TimelineView? PastTimeline { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(Guid id, string? asOf, CancellationToken ct)
+    {
+        var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
+        if (profile is null) return NotFound();
+        Profile = ProfileView.From(profile, clock.Today());
+        Timeline = TimelineView.From(await session.LoadAsync<Timeline>(id, ct) ?? new Timeline { Id = id });
+        History = WebRead.Value<List<AuditedEvent>>(await GetEventHistoryEndpoint.Get(id, session, ct)) ?? [];
+
+        AsOf = string.IsNullOrWhiteSpace(asOf) ? null : asOf.Trim();
+        if (AsOf is null) return Page();
+        if (GetPastTimelineEndpoint.Validate(AsOf, null) is HttpValidationProblemDetails invalid)
+        {
+            AsOfError = string.Join(" ", invalid.Errors.SelectMany(e => e.Value));
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        PastProfile = WebRead.Value<ProfileView>(await GetPastProfileEndpoint.Get(id, AsOf, null, session, ct));
+        PastTimeline = WebRead.Value<TimelineView>(await GetPastTimelineEndpoint.Get(id, AsOf, session, ct));
+        if (PastProfile is null) AsOfError = "The practitioner was not on record yet at that instant.";
+        return Page();
+    }
+
+    private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static string Data(AuditedEvent e) => JsonSerializer.Serialize(e.Data, e.Data.GetType(), Indented);
+
+    /// <summary>An entry differs when the other view has no entry recorded at the same instant with the same status.</summary>
+    public static bool Differs(TimelineEntry entry, TimelineView? other) =>
+        other is not null && !other.Entries.Any(o => o.RecordedAt == entry.RecordedAt && o.Kind == entry.Kind && o.Ref == entry.Ref && o.Status == entry.Status);
+}
