@@ -2,7 +2,6 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.Extensions.Options;
 
 namespace PmoLedger.Web;
@@ -43,38 +42,45 @@ public sealed class SignInLimiter(WebSettings settings) : IDisposable
     public void Dispose() => _limiter.Dispose();
 }
 
-/// <summary>The signed-in person on every page, including the pages anyone may see (API routes never read the cookie).</summary>
-public sealed class BrowserSessionFilter : IAsyncPageFilter
+/// <summary>
+/// Error pages, written directly rather than re-executed: a re-executed request would need routing
+/// again, which a branch of the pipeline cannot reach. No stack trace, ever; a correlation id to quote.
+/// </summary>
+public static class ErrorPage
 {
-    public async Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context)
+    public static (string Heading, string Message) Describe(int status) => status switch
     {
-        var http = context.HttpContext;
-        if (http.User.Identity?.IsAuthenticated == true) return;
-        var result = await http.AuthenticateAsync(Account.Scheme);
-        if (result.Succeeded) http.User = result.Principal;
-    }
+        403 => ("You may not see this page", "This page belongs to someone else, or your role does not include it."),
+        404 => ("Page not found", "There is nothing at this address. Check the link, or start again from the home page."),
+        400 => ("That request could not be read", "The form may have expired. Go back, reload the page and try again."),
+        _ => ("Something went wrong", "Nothing was recorded. Please try again; if it keeps happening, quote the reference below.")
+    };
 
-    public Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next) => next();
+    public static async Task WriteAsync(HttpContext context, int status)
+    {
+        var (heading, message) = Describe(status);
+        var reference = System.Net.WebUtility.HtmlEncode(context.Items[Correlation.ItemKey] as string ?? context.TraceIdentifier);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        await context.Response.WriteAsync($"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{heading} · PmoLedger</title><link rel="stylesheet" href="/web/site.css"></head>
+            <body><header class="site"><a class="brand" href="/">PmoLedger</a></header>
+            <main id="main" class="page"><h1>{heading}</h1><p>{message}</p>
+            <p class="muted">Reference: <code>{reference}</code></p><p><a href="/">Back to the start</a></p></main></body></html>
+            """);
+    }
 }
 
-/// <summary>A failure on a page: a page with the correlation id to quote, never a stack trace.</summary>
+/// <summary>A failure on a page gets the error page; the API's failures stay problem+json.</summary>
 public sealed class WebExceptionHandler(ILogger<WebExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
         if (!WebSetup.IsPage(context.Request.Path)) return false;
         logger.LogError(exception, "Unhandled failure on page {Path}", context.Request.Path);
-        var correlation = context.Items[Correlation.ItemKey] as string ?? context.TraceIdentifier;
-        context.Response.StatusCode = 500;
-        context.Response.ContentType = "text/html; charset=utf-8";
-        var id = System.Net.WebUtility.HtmlEncode(correlation);
-        await context.Response.WriteAsync($"""
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Something went wrong · PmoLedger</title><link rel="stylesheet" href="/web/site.css"></head>
-            <body><main id="main" class="page"><h1>Something went wrong</h1>
-            <p>Nothing you entered was recorded. Please try again; if it keeps happening, quote this reference: <code>{id}</code>.</p>
-            <p><a href="/">Back to the start</a></p></main></body></html>
-            """, ct);
+        await ErrorPage.WriteAsync(context, StatusCodes.Status500InternalServerError);
         return true;
     }
 }
@@ -106,7 +112,6 @@ public static class WebSetup
         services.AddRazorPages(o =>
         {
             o.RootDirectory = "/Web/Pages";
-            o.Conventions.ConfigureFilter(new BrowserSessionFilter());
         });
 
         // Beside the API's schemes, used only by the pages: the API never reads the cookie.
@@ -155,8 +160,19 @@ public static class WebSetup
                 headers["Referrer-Policy"] = "no-referrer";
                 await next(context);
             });
-            web.UseStatusCodePagesWithReExecute("/error/{0}");
+            web.UseStatusCodePages(context => ErrorPage.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode));
             web.UseStaticFiles();
+            // The signed-in person on every page, before antiforgery checks the form against them. Only pages
+            // read the cookie: the API keeps to its bearer tokens and keys, so a cookie can never call it.
+            web.Use(async (context, next) =>
+            {
+                if (context.User.Identity?.IsAuthenticated != true)
+                {
+                    var result = await context.AuthenticateAsync(Account.Scheme);
+                    if (result.Succeeded) context.User = result.Principal;
+                }
+                await next(context);
+            });
         });
         return app;
     }
