@@ -94,4 +94,13 @@ public class SignInTests(BrowserFixture fixture) : BrowserContext(fixture)
         await page.GotoAsync("/me");
         await Expect(page.GetByText("Please sign in to see that page.")).ToBeVisibleAsync();
     }
+
+    [Fact]
+    public async Task a_browser_session_cannot_call_the_api()
+    {
+        await SignIn(Practitioner);
+        var id = await Fixture.PractitionerIdOf(Practitioner);
+        var response = await Context.APIRequest.GetAsync($"/api/practitioners/{id}");
+        response.Status.ShouldBe(401);
+    }
 }

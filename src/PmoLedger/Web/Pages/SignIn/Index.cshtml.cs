@@ -16,7 +16,7 @@ public sealed class SignInModel(IDocumentSession session, TimeProvider clock, Ma
     public async Task<IActionResult> OnPostAsync(string? email, CancellationToken ct)
     {
         email = email?.Trim();
-        if (string.IsNullOrEmpty(email) || email.Length > 254 || !MimeKit.MailboxAddress.TryParse(email, out _) || !email.Contains('@'))
+        if (string.IsNullOrEmpty(email) || !StaffAccounts.IsEmail(email))
         {
             Form = new SignInForm(email, "Enter your email address, like name@example.org.");
             return Page();
