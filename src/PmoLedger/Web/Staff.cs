@@ -21,7 +21,7 @@ public static class StaffAccounts
         problems.Required("email", command.Email).MaxLength("email", command.Email, 254)
             .Required("fullName", command.FullName).MaxLength("fullName", command.FullName, 200)
             .Required("role", command.Role);
-        if (command.Email is { Length: > 0 } email && !IsEmail(email))
+        if (command.Email is { Length: > 0 } email && !RegisterPractitionerEndpoint.IsEmail(email))
             problems.Add("email", "'email' must be an email address.");
         if (command.Role is { Length: > 0 } role && !StaffRoles.Contains(role))
             problems.Add("role", $"'{role}' is not a staff role; use one of: {string.Join(", ", StaffRoles)}.");
@@ -31,10 +31,6 @@ public static class StaffAccounts
             problems.Add("providerId", "'providerId' is only for provider staff.");
         return problems;
     }
-
-    /// <summary>An address mail can be sent to: MimeKit's parser, plus the domain part it lets go missing.</summary>
-    public static bool IsEmail(string text) =>
-        text.Length <= 254 && MimeKit.MailboxAddress.TryParse(text.Trim(), out var address) && address.Address.Contains('@');
 
     public static StaffMember New(string email, string fullName, string role, Guid? providerId, DateTimeOffset now, string? addedBy) => new()
     {
@@ -54,23 +50,30 @@ public static class StaffAccounts
         await session.SaveChangesAsync(ct);
         return WolverineContinue.NoProblems;
     }
+
+    /// <summary>Adds the account and mails its first sign-in link; the person can ask for a new link from the home page later.</summary>
+    public static async Task<ProblemDetails> InviteAsync(IDocumentSession session, InviteStaff? command, TimeProvider clock, Mailer mailer,
+        string baseUrl, string? addedBy, CancellationToken ct)
+    {
+        var problem = await AddAsync(session, command, clock, addedBy, ct);
+        if (!WebRead.Allowed(problem)) return problem;
+        var secret = await SignInLinks.CreateAsync(session, command!.Email!, clock.GetUtcNow(), ct);
+        await mailer.SendAsync(command.Email!.Trim(), "You have been invited to PmoLedger", SignInMail.Text(SignInLinks.Url(baseUrl, secret!)), ct);
+        return problem;
+    }
 }
 
 public static class InviteStaffEndpoint
 {
-    /// <summary>Adds the account and mails its first sign-in link; the person can ask for a new link from the home page later.</summary>
     [WolverinePost("/api/staff", OperationId = "inviteStaff")]
     [Authorize(Roles = Roles.Admin)]
     public static async Task<IResult> Post(InviteStaff? command, IDocumentSession session, TimeProvider clock, Mailer mailer,
         WebSettings web, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
     {
-        var problem = await StaffAccounts.AddAsync(session, command, clock, user.Identity?.Name, ct);
-        if (!ReferenceEquals(problem, WolverineContinue.NoProblems)) return Results.Problem(problem);
-
-        var secret = await SignInLinks.CreateAsync(session, command!.Email!, clock.GetUtcNow(), ct);
-        await mailer.SendAsync(command.Email!.Trim(), "You have been invited to PmoLedger",
-            SignInMail.Text(SignInLinks.Url(web.PublicUrl ?? $"{http.Request.Scheme}://{http.Request.Host}", secret!)), ct);
-        return Results.Created("/api/staff", new StaffInvited(command.Email.Trim(), command.Role!));
+        var problem = await StaffAccounts.InviteAsync(session, command, clock, mailer, web.BaseUrl(http.Request), user.Identity?.Name, ct);
+        return WebRead.Allowed(problem)
+            ? Results.Created("/api/staff", new StaffInvited(command!.Email!.Trim(), command.Role!))
+            : Results.Problem(problem);
     }
 }
 

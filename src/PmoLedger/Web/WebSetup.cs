@@ -18,6 +18,8 @@ public sealed class WebSettings
     public TimeSpan SignInWindow { get; set; } = TimeSpan.FromMinutes(15);
 
     public static WebSettings From(IConfiguration configuration) => configuration.GetSection("Web").Get<WebSettings>() ?? new();
+
+    public string BaseUrl(HttpRequest request) => PublicUrl ?? $"{request.Scheme}://{request.Host}";
 }
 
 /// <summary>

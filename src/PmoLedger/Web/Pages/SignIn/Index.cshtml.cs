@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Web.Pages.SignIn;
 
@@ -16,7 +17,7 @@ public sealed class SignInModel(IDocumentSession session, TimeProvider clock, Ma
     public async Task<IActionResult> OnPostAsync(string? email, CancellationToken ct)
     {
         email = email?.Trim();
-        if (string.IsNullOrEmpty(email) || !StaffAccounts.IsEmail(email))
+        if (string.IsNullOrEmpty(email) || email.Length > 254 || !RegisterPractitionerEndpoint.IsEmail(email))
         {
             Form = new SignInForm(email, "Enter your email address, like name@example.org.");
             return Page();
@@ -32,8 +33,7 @@ public sealed class SignInModel(IDocumentSession session, TimeProvider clock, Ma
         var secret = await SignInLinks.CreateAsync(session, email, clock.GetUtcNow(), ct);
         if (secret is not null)
         {
-            var baseUrl = web.PublicUrl ?? $"{Request.Scheme}://{Request.Host}";
-            await mailer.SendAsync(email, "Your PmoLedger sign-in link", SignInMail.Text(SignInLinks.Url(baseUrl, secret)), ct);
+            await mailer.SendAsync(email, "Your PmoLedger sign-in link", SignInMail.Text(SignInLinks.Url(web.BaseUrl(Request), secret)), ct);
         }
         Sent = true;
         return Page();

@@ -42,6 +42,11 @@ public sealed class SignInLinkModel(IDocumentSession session, TimeProvider clock
         }
 
         await HttpContext.SignInAsync(Account.Scheme, account.Principal(), new AuthenticationProperties { IsPersistent = false });
-        return Redirect(account.PractitionerId is not null ? "/me" : account.Staff?.Role == Roles.Auditor ? "/audit" : "/");
+        return Redirect(account.PractitionerId is not null ? "/me" : account.Staff?.Role switch
+        {
+            Roles.Auditor => "/audit",
+            Roles.Admin => "/admin",
+            _ => "/"
+        });
     }
 }

@@ -1,0 +1,113 @@
+using Marten.Exceptions;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using PmoLedger.Features.Practitioners;
+using PmoLedger.Features.Providers;
+
+namespace PmoLedger.Web.Pages.Admin;
+
+/// <summary>Providers, staff and practitioners, each added through the API's own validation and decision.</summary>
+[WebAuthorize(Roles.Admin)]
+public sealed class IndexModel(IDocumentSession session, TimeProvider clock, Mailer mailer, WebSettings web) : PageModel
+{
+    public IReadOnlyList<Provider> Providers { get; private set; } = [];
+    public IReadOnlyList<StaffMember> Staff { get; private set; } = [];
+    public IReadOnlyList<PractitionerProfile> Practitioners { get; private set; } = [];
+    public string? Query { get; private set; }
+
+    /// <summary>Which form the errors belong to, and the values to put back into it.</summary>
+    public string? FormWithErrors { get; private set; }
+    public IDictionary<string, string[]> Errors { get; private set; } = new Dictionary<string, string[]>();
+    public IReadOnlyDictionary<string, string?> Entered { get; private set; } = new Dictionary<string, string?>();
+
+    public ProviderCreated? NewProvider { get; private set; }
+    public string? Done { get; private set; }
+
+    public Task OnGetAsync(string? q, string? done, CancellationToken ct)
+    {
+        Done = done;
+        return Load(q, ct);
+    }
+
+    public async Task<IActionResult> OnPostProviderAsync(string? name, CancellationToken ct)
+    {
+        var command = new RegisterProvider(name);
+        if (Failed("provider", RegisterProviderEndpoint.Validate(command), ("name", name))) return await Again(ct);
+        var (created, start) = RegisterProviderEndpoint.Post(command, session);
+        session.LastModifiedBy = User.Identity?.Name;
+        start.Execute(session);
+        await session.SaveChangesAsync(ct);
+        // The key is shown on this answer only; a reload shows the list without it.
+        NewProvider = created;
+        await Load(null, ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostStaffAsync(string? email, string? fullName, string? role, string? providerId, CancellationToken ct)
+    {
+        Guid? provider = Guid.TryParse(providerId, out var p) ? p : null;
+        var command = new InviteStaff(email, fullName, role, provider);
+        ProblemDetails problem;
+        try
+        {
+            problem = await StaffAccounts.InviteAsync(session, command, clock, mailer, web.BaseUrl(Request), User.Identity?.Name, ct);
+        }
+        catch (DocumentAlreadyExistsException)
+        {
+            problem = Problems.BadRequest("email", "This address already has a staff account.");
+        }
+        if (Failed("staff", problem, ("email", email), ("fullName", fullName), ("role", role), ("providerId", providerId))) return await Again(ct);
+        return RedirectToPage(new { done = $"Invited {email!.Trim()} as {role}; the invitation mail carries a sign-in link." });
+    }
+
+    public async Task<IActionResult> OnPostPractitionerAsync(string? fullName, string? email, CancellationToken ct)
+    {
+        var command = new RegisterPractitioner(fullName, email);
+        if (Failed("practitioner", RegisterPractitionerEndpoint.Validate(command), ("fullName", fullName), ("email", email))) return await Again(ct);
+        var (created, start) = RegisterPractitionerEndpoint.Post(command, session, clock);
+        session.LastModifiedBy = User.Identity?.Name;
+        start.Execute(session);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (DocumentAlreadyExistsException)
+        {
+            Failed("practitioner", Problems.BadRequest("email", "A practitioner with this email is already registered."), ("fullName", fullName), ("email", email));
+            return await Again(ct);
+        }
+        return RedirectToPage(new { done = $"Registered {fullName!.Trim()} ({created.Id}).", q = fullName.Trim() });
+    }
+
+    private bool Failed(string form, ProblemDetails problem, params (string Field, string? Value)[] entered)
+    {
+        if (problem is not HttpValidationProblemDetails invalid) return false;
+        FormWithErrors = form;
+        Errors = invalid.Errors;
+        Entered = entered.ToDictionary(e => e.Field, e => e.Value);
+        return true;
+    }
+
+    private async Task<IActionResult> Again(CancellationToken ct)
+    {
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        await Load(null, ct);
+        return Page();
+    }
+
+    private async Task Load(string? q, CancellationToken ct)
+    {
+        Query = q?.Trim();
+        Providers = await session.Query<Provider>().OrderBy(p => p.Name).ToListAsync(ct);
+        Staff = await session.Query<StaffMember>().OrderBy(s => s.Email).ToListAsync(ct);
+        var practitioners = session.Query<PractitionerProfile>().AsQueryable();
+        if (!string.IsNullOrEmpty(Query))
+            practitioners = practitioners.Where(p => p.FullName.Contains(Query, StringComparison.OrdinalIgnoreCase)
+                                                     || p.Email.Contains(Query, StringComparison.OrdinalIgnoreCase));
+        Practitioners = await practitioners.OrderBy(p => p.FullName).Take(50).ToListAsync(ct);
+    }
+
+    public string? ErrorOf(string form, string field) =>
+        FormWithErrors == form && Errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
+
+    public string? ValueOf(string form, string field) => FormWithErrors == form ? Entered.GetValueOrDefault(field) : null;
+}
