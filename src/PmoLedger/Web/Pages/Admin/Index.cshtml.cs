@@ -1,4 +1,4 @@
-using Marten.Exceptions;
+using JasperFx;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
@@ -99,11 +99,7 @@ public sealed class IndexModel(IDocumentSession session, TimeProvider clock, Mai
         Query = q?.Trim();
         Providers = await session.Query<Provider>().OrderBy(p => p.Name).ToListAsync(ct);
         Staff = await session.Query<StaffMember>().OrderBy(s => s.Email).ToListAsync(ct);
-        var practitioners = session.Query<PractitionerProfile>().AsQueryable();
-        if (!string.IsNullOrEmpty(Query))
-            practitioners = practitioners.Where(p => p.FullName.Contains(Query, StringComparison.OrdinalIgnoreCase)
-                                                     || p.Email.Contains(Query, StringComparison.OrdinalIgnoreCase));
-        Practitioners = await practitioners.OrderBy(p => p.FullName).Take(50).ToListAsync(ct);
+        Practitioners = await PractitionerSearch.FindAsync(session, Query, ct);
     }
 
     public string? ErrorOf(string form, string field) =>

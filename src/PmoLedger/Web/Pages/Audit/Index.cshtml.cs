@@ -30,14 +30,9 @@ public sealed class IndexModel(IQuerySession session, IDocumentStore store, Time
     public string? Query { get; private set; }
     public IReadOnlyList<PractitionerProfile> Found { get; private set; } = [];
 
-    /// <summary>By part of the name or email, case-insensitive; at most 50, newest registrations first.</summary>
-    public async Task OnGetAsync(string? q, CancellationToken ct)
+        public async Task OnGetAsync(string? q, CancellationToken ct)
     {
         Query = q?.Trim();
-        var matches = session.Query<PractitionerProfile>().AsQueryable();
-        if (!string.IsNullOrEmpty(Query))
-            matches = matches.Where(p => p.FullName.Contains(Query, StringComparison.OrdinalIgnoreCase)
-                                         || p.Email.Contains(Query, StringComparison.OrdinalIgnoreCase));
-        Found = await matches.OrderBy(p => p.FullName).Take(50).ToListAsync(ct);
+        Found = await PractitionerSearch.FindAsync(session, Query, ct);
     }
 }

@@ -20,11 +20,13 @@ public sealed class PractitionerModel(IQuerySession session, TimeProvider clock)
 
     public async Task<IActionResult> OnGetAsync(Guid id, string? asOf, CancellationToken ct)
     {
+        // The history answers 404 for anything but a practitioner's stream, as the API does.
+        var history = WebRead.Value<List<AuditedEvent>>(await GetEventHistoryEndpoint.Get(id, session, ct));
         var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
-        if (profile is null) return NotFound();
+        if (history is null || profile is null) return NotFound();
+        History = history;
         Profile = ProfileView.From(profile, clock.Today());
         Timeline = TimelineView.From(await session.LoadAsync<Timeline>(id, ct) ?? new Timeline { Id = id });
-        History = WebRead.Value<List<AuditedEvent>>(await GetEventHistoryEndpoint.Get(id, session, ct)) ?? [];
 
         AsOf = string.IsNullOrWhiteSpace(asOf) ? null : asOf.Trim();
         if (AsOf is null) return Page();
