@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using PmoLedger.Features.Practitioners;
+using PmoLedger.Features.Providers;
 
 namespace PmoLedger.Web;
 
@@ -21,7 +22,7 @@ public sealed class StaffMember
 }
 
 /// <summary>Everything one email address may sign in as: a practitioner record, a staff role, or both.</summary>
-public sealed record Account(string Email, string DisplayName, Guid? PractitionerId, StaffMember? Staff)
+public sealed record Account(string Email, string DisplayName, Guid? PractitionerId, StaffMember? Staff, string? ProviderName = null)
 {
     public const string Scheme = CookieAuthenticationDefaults.AuthenticationScheme;
 
@@ -46,7 +47,11 @@ public sealed record Account(string Email, string DisplayName, Guid? Practitione
         if (Staff is not null)
         {
             claims.Add(new Claim(Roles.RoleClaim, Staff.Role));
-            if (Staff.ProviderId is { } provider) claims.Add(new Claim(Roles.ProviderClaim, provider.ToString()));
+            if (Staff.ProviderId is { } provider)
+            {
+                claims.Add(new Claim(Roles.ProviderClaim, provider.ToString()));
+                claims.Add(new Claim("provider_name", ProviderName ?? ""));
+            }
         }
         return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme, "sub", Roles.RoleClaim));
     }
@@ -58,7 +63,8 @@ public sealed record Account(string Email, string DisplayName, Guid? Practitione
         var claim = await session.LoadAsync<PractitionerEmail>(key, ct);
         var profile = claim is null ? null : await session.LoadAsync<PractitionerProfile>(claim.PractitionerId, ct);
         if (staff is null && profile is null) return null;
-        return new Account(staff?.Email ?? profile!.Email, profile?.FullName ?? staff!.FullName, profile?.Id, staff);
+        var provider = staff?.ProviderId is { } providerId ? await session.LoadAsync<Provider>(providerId, ct) : null;
+        return new Account(staff?.Email ?? profile!.Email, profile?.FullName ?? staff!.FullName, profile?.Id, staff, provider?.Name);
     }
 }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
+using PmoLedger.Features.Providers;
 
 namespace PmoLedger.Web;
 
@@ -189,10 +190,13 @@ public static class WebSetup
 /// <summary>In Development, the first start on an empty database adds the demo staff (Demo:SeedOnStart).</summary>
 public sealed class DemoStaffOnFirstStart(IDocumentStore store, TimeProvider clock, IConfiguration configuration) : BackgroundService
 {
+    public const string DemoProvider = "PMO Academy";
+
     public static readonly (string Email, string Name, string Role)[] Staff =
     [
         ("admin@example.org", "Sam Admin", Roles.Admin),
-        ("auditor@example.org", "Robin Auditor", Roles.Auditor)
+        ("auditor@example.org", "Robin Auditor", Roles.Auditor),
+        ("coordinator@pmo-academy.example", "Casey Coordinator", Roles.Provider)
     ];
 
     protected override async Task ExecuteAsync(CancellationToken ct)
@@ -200,8 +204,19 @@ public sealed class DemoStaffOnFirstStart(IDocumentStore store, TimeProvider clo
         if (!configuration.GetValue("Demo:SeedOnStart", false)) return;
         await using var session = store.LightweightSession();
         if (await session.Query<StaffMember>().AnyAsync(ct)) return;
+
+        // The provider user belongs to a demo provider, which the demo data loads alongside this service.
+        Provider? provider = null;
+        for (var attempt = 0; provider is null && attempt < 600; attempt++)
+        {
+            provider = await session.Query<Provider>().FirstOrDefaultAsync(p => p.Name == DemoProvider, ct);
+            if (provider is null) await Task.Delay(100, ct);
+        }
         foreach (var (email, name, role) in Staff)
-            session.Store(StaffAccounts.New(email, name, role, null, clock.GetUtcNow(), "demo-seed"));
+        {
+            if (role == Roles.Provider && provider is null) continue;
+            session.Store(StaffAccounts.New(email, name, role, role == Roles.Provider ? provider!.Id : null, clock.GetUtcNow(), "demo-seed"));
+        }
         await session.SaveChangesAsync(ct);
     }
 }

@@ -180,8 +180,12 @@ public abstract class BrowserContext(BrowserFixture fixture) : IAsyncLifetime
             var bad = result.Violations.Where(v => v.Impact is "serious" or "critical")
                 .Select(v => $"{v.Id} ({v.Impact}) at {width}px: {v.Help} — {string.Join(", ", v.Nodes.Select(n => n.Target.ToString()))}").ToList();
             bad.ShouldBeEmpty($"{Page.Url}");
-            var overflow = await Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > document.documentElement.clientWidth");
-            overflow.ShouldBeFalse($"{Page.Url} scrolls sideways at {width}px");
+            var overflow = await Page.EvaluateAsync<string>("""
+                () => document.documentElement.scrollWidth <= document.documentElement.clientWidth ? "" :
+                  [...document.querySelectorAll("body *")].filter(e => !e.closest(".scroll") && e.getBoundingClientRect().right > document.documentElement.clientWidth)
+                    .slice(0, 5).map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className).join(", ")
+                """);
+            overflow.ShouldBeEmpty($"{Page.Url} scrolls sideways at {width}px because of");
         }
         if (screenshot is not null)
         {

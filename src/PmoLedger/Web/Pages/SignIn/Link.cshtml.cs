@@ -46,6 +46,7 @@ public sealed class SignInLinkModel(IDocumentSession session, TimeProvider clock
         {
             Roles.Auditor => "/audit",
             Roles.Admin => "/admin",
+            Roles.Provider => "/provider",
             _ => "/"
         });
     }
