@@ -102,6 +102,7 @@ public static class WebSetup
         services.AddSingleton(MailSettings.From(configuration));
         services.AddSingleton<Mailer>();
         services.AddSingleton<SignInLimiter>();
+        services.AddScoped<WebWrite>();
         services.AddExceptionHandler<WebExceptionHandler>();
         services.AddHostedService<DemoStaffOnFirstStart>();
 

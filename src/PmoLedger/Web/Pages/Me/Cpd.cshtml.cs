@@ -1,5 +1,4 @@
 using System.Globalization;
-using JasperFx;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Practitioners;
@@ -26,19 +25,14 @@ public sealed class CpdForm
             if (decimal.TryParse(Points.Trim(), NumberStyles.Number, CultureInfo.InvariantCulture, out var p)) points = p;
             else unreadable.Add("points", "'points' must be a number, e.g. 2.5.");
         }
-        DateOnly? occurredOn = null;
-        if (!string.IsNullOrWhiteSpace(OccurredOn))
-        {
-            if (Clock.TryParseDate(OccurredOn, out var d)) occurredOn = d;
-            else unreadable.Add("occurredOn", "'occurredOn' must be a date (yyyy-MM-dd).");
-        }
+        var occurredOn = WebWrite.ReadDate(OccurredOn, "occurredOn", unreadable);
         return (new LogCpdActivity(Category, points, Title, Reflection, occurredOn, string.IsNullOrWhiteSpace(EvidenceUrl) ? null : EvidenceUrl.Trim()),
             unreadable);
     }
 }
 
 [WebAuthorize(Roles.Practitioner)]
-public sealed class CpdModel(IDocumentSession session, IMartenOutbox outbox, TimeProvider clock) : PageModel
+public sealed class CpdModel(IQuerySession session, WebWrite write, TimeProvider clock) : PageModel
 {
     public CpdLedgerView Ledger { get; private set; } = null!;
     public DateOnly Today { get; private set; }
@@ -62,28 +56,19 @@ public sealed class CpdModel(IDocumentSession session, IMartenOutbox outbox, Tim
         if (WebRead.Me(User) is not { } id || !WebRead.Allowed(LogCpdActivityEndpoint.Before(User, id))) return StatusCode(403);
         var (command, unreadable) = Form.Parse();
         var validation = LogCpdActivityEndpoint.Validate(command, clock);
-        Errors = validation is HttpValidationProblemDetails invalid ? new Dictionary<string, string[]>(invalid.Errors) : new Dictionary<string, string[]>();
-        foreach (var (field, messages) in unreadable.Errors) Errors[field] = messages;
+        Errors = WebWrite.Merge(validation, unreadable);
         if (Errors.Count > 0)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return await Show(id, ct);
         }
 
-        session.LastModifiedBy = User.Identity?.Name;
-        outbox.Enroll(session);
-        var stream = await session.Events.FetchForWriting<Practitioner>(id, ct);
-        if (stream.Aggregate is null) return NotFound();
-        var (_, events) = await LogCpdActivityEndpoint.Post(command, stream.Aggregate, clock, outbox);
-        stream.AppendMany(events.ToArray());
-        try
+        var outcome = await write.OnPractitioner(User, id, _ => validation,
+            async (practitioner, bus) => (await LogCpdActivityEndpoint.Post(command, practitioner, clock, bus)).Item2, ct);
+        if (!WebRead.Allowed(outcome))
         {
-            await session.SaveChangesAsync(ct);
-        }
-        catch (ConcurrencyException)
-        {
-            Errors = new Dictionary<string, string[]> { ["form"] = ["Your record changed at the same moment. Nothing was logged; please submit again."] };
-            Response.StatusCode = StatusCodes.Status409Conflict;
+            Errors = WebWrite.Errors(outcome);
+            Response.StatusCode = outcome.Status ?? StatusCodes.Status400BadRequest;
             return await Show(id, ct);
         }
         return RedirectToPage(new { logged = true });
