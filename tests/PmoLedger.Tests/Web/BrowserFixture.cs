@@ -136,6 +136,13 @@ public sealed class BrowserFixture : IAsyncLifetime
 public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>;
 
 /// <summary>Browser scenarios: a fresh context (no cookies) per test; helpers for signing in and checking pages.</summary>
+public sealed class ResourceEntry
+{
+    public string Name { get; set; } = "";
+    public string Initiator { get; set; } = "";
+    public double Bytes { get; set; }
+}
+
 [Collection(nameof(BrowserCollection))]
 public abstract class BrowserContext(BrowserFixture fixture) : IAsyncLifetime
 {
@@ -187,6 +194,13 @@ public abstract class BrowserContext(BrowserFixture fixture) : IAsyncLifetime
                 """);
             overflow.ShouldBeEmpty($"{Page.Url} scrolls sideways at {width}px because of");
         }
+        // The page and its assets (images aside) under 100 KB transferred, and nothing from another origin.
+        var resources = await Page.EvaluateAsync<ResourceEntry[]>("""
+            () => performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource"))
+                    .map(e => ({ name: e.name, initiator: e.initiatorType, bytes: e.transferSize || e.encodedBodySize || 0 }))
+            """);
+        resources.Where(r => !r.Name.StartsWith(Fixture.BaseUrl, StringComparison.Ordinal)).ShouldBeEmpty($"{Page.Url} reached another origin");
+        resources.Where(r => r.Initiator != "img").Sum(r => r.Bytes).ShouldBeLessThan(100 * 1024, $"{Page.Url} weighs too much");
         if (screenshot is not null)
         {
             Directory.CreateDirectory(BrowserFixture.Screenshots);

@@ -37,6 +37,15 @@ public class StaffPagesTests(BrowserFixture fixture) : BrowserContext(fixture)
         // Shown once: the page read again has no key on it.
         await Page.GotoAsync("/admin");
         (await Page.GetByLabel("API key").CountAsync()).ShouldBe(0);
+
+        // Rotation shows the new key once and stops the old one.
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Rotate key for Northern PMO School" }).ClickAsync();
+        var rotated = await Page.GetByLabel("API key").InputValueAsync();
+        rotated.ShouldNotBe(key);
+        (await Context.APIRequest.GetAsync($"/api/providers/{providerId}/completions",
+            new() { Headers = new Dictionary<string, string> { ["X-Api-Key"] = key } })).Status.ShouldBe(401);
+        (await Context.APIRequest.GetAsync($"/api/providers/{providerId}/completions",
+            new() { Headers = new Dictionary<string, string> { ["X-Api-Key"] = rotated } })).Status.ShouldBe(200);
     }
 
     [Fact]

@@ -42,6 +42,23 @@ public sealed class IndexModel(IDocumentSession session, TimeProvider clock, Mai
         return Page();
     }
 
+    /// <summary>The API's rotation: a new key, every earlier one revoked in the same transaction.</summary>
+    public async Task<IActionResult> OnPostRotateAsync(Guid providerId, [FromServices] ProviderKeyCache cache, CancellationToken ct)
+    {
+        session.LastModifiedBy = User.Identity?.Name;
+        var stream = await session.Events.FetchForWriting<PmoLedger.Features.Providers.Provider>(providerId, ct);
+        if (stream.Aggregate is null) return NotFound();
+        var (result, issued) = await RotateProviderKeyEndpoint.Post(stream.Aggregate, session, cache, ct);
+        stream.AppendOne(issued);
+        await session.SaveChangesAsync(ct);
+        NewProvider = new ProviderCreated(providerId, stream.Aggregate.Name, WebRead.Value<ProviderKeyRotated>(result)!.ApiKey);
+        Rotated = true;
+        await Load(null, ct);
+        return Page();
+    }
+
+    public bool Rotated { get; private set; }
+
     public async Task<IActionResult> OnPostStaffAsync(string? email, string? fullName, string? role, string? providerId, CancellationToken ct)
     {
         Guid? provider = Guid.TryParse(providerId, out var p) ? p : null;
