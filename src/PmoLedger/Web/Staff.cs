@@ -110,13 +110,19 @@ public sealed class AddStaffCommand : JasperFxAsyncCommand<AddStaffInput>
 {
     public override async Task<bool> Execute(AddStaffInput input)
     {
-        using var host = input.BuildHost();
-        var store = host.Services.GetRequiredService<IDocumentStore>();
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        await using var session = store.LightweightSession();
         Guid? provider = Guid.TryParse(input.ProviderFlag, out var p) ? p : null;
-        var problem = await StaffAccounts.AddAsync(session, new InviteStaff(input.EmailFlag, input.NameFlag, input.RoleFlag, provider),
-            host.Services.GetRequiredService<TimeProvider>(), "add-staff", CancellationToken.None);
+        var problem = await LedgerCommand.RunAsync(input, async (session, services) =>
+        {
+            try
+            {
+                return await StaffAccounts.AddAsync(session, new InviteStaff(input.EmailFlag, input.NameFlag, input.RoleFlag, provider),
+                    services.GetRequiredService<TimeProvider>(), "add-staff", CancellationToken.None);
+            }
+            catch (DocumentAlreadyExistsException)
+            {
+                return Problems.BadRequest("email", $"{input.EmailFlag} already has a staff account.");
+            }
+        });
         if (problem is HttpValidationProblemDetails invalid)
         {
             foreach (var message in invalid.Errors.SelectMany(e => e.Value)) Console.Error.WriteLine(message);
@@ -138,18 +144,30 @@ public sealed class SignInLinkCommand : JasperFxAsyncCommand<SignInLinkInput>
 {
     public override async Task<bool> Execute(SignInLinkInput input)
     {
-        using var host = input.BuildHost();
-        var store = host.Services.GetRequiredService<IDocumentStore>();
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        await using var session = store.LightweightSession();
-        var secret = await SignInLinks.CreateAsync(session, input.EmailFlag, host.Services.GetRequiredService<TimeProvider>().GetUtcNow(), CancellationToken.None);
-        if (secret is null)
+        var link = await LedgerCommand.RunAsync(input, async (session, services) =>
+        {
+            var secret = await SignInLinks.CreateAsync(session, input.EmailFlag, services.GetRequiredService<TimeProvider>().GetUtcNow(), CancellationToken.None);
+            return secret is null ? null : SignInLinks.Url(services.GetRequiredService<WebSettings>().PublicUrl ?? "http://127.0.0.1:5080", secret);
+        });
+        if (link is null)
         {
             Console.Error.WriteLine($"No account uses {input.EmailFlag}.");
             return false;
         }
-        var web = host.Services.GetRequiredService<WebSettings>();
-        Console.WriteLine(SignInLinks.Url(web.PublicUrl ?? "http://127.0.0.1:5080", secret));
+        Console.WriteLine(link);
         return true;
+    }
+}
+
+/// <summary>The ledger opened as the service opens it (same configuration, schema brought up to date), without starting the service.</summary>
+internal static class LedgerCommand
+{
+    public static async Task<T> RunAsync<T>(NetCoreInput input, Func<IDocumentSession, IServiceProvider, Task<T>> work)
+    {
+        using var host = input.BuildHost();
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await using var session = store.LightweightSession();
+        return await work(session, host.Services);
     }
 }
