@@ -16,6 +16,7 @@ Demo accounts (sign in with a one-time link):
   practitioner  priya.shah@example.org   (also tom.okafor@example.org, alex.morgan@example.org)
   auditor       auditor@example.org
   admin         admin@example.org
+  provider      coordinator@pmo-academy.example   (staff of the demo provider PMO Academy)
 Sign-in mails land in: $Mail__PickupDirectory  (newest file last; open the link inside)
 INFO
 fi
