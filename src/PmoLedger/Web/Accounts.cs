@@ -115,6 +115,9 @@ public static class SignInLinks
         if (account is null) return null;
         var (secret, stored) = Issue(account.Email, now);
         session.Store(stored);
+        // A day after expiry a link is only a hash nobody can use; keep the recent ones so a late click hears why.
+        var stale = now - Lifetime - TimeSpan.FromDays(1);
+        session.DeleteWhere<SignInLink>(l => l.ExpiresAt < stale);
         await session.SaveChangesAsync(ct);
         return secret;
     }

@@ -20,7 +20,12 @@ public sealed class MartenTicketStore(IDocumentStore store, TimeProvider clock) 
     public async Task<string> StoreAsync(AuthenticationTicket ticket)
     {
         var key = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        await RenewAsync(key, ticket);
+        await using var session = store.LightweightSession();
+        // Sessions that ran out without a sign-out would otherwise stay forever; each new one sweeps them.
+        var now = clock.GetUtcNow();
+        session.DeleteWhere<WebSession>(s => s.ExpiresAt < now);
+        session.Store(new WebSession { Id = key, Ticket = TicketSerializer.Default.Serialize(ticket), ExpiresAt = ticket.Properties.ExpiresUtc });
+        await session.SaveChangesAsync();
         return key;
     }
 

@@ -67,6 +67,8 @@ public sealed class BrowserFixture : IAsyncLifetime
                      .Where(s => s is DemoDataOnFirstStart or DemoStaffOnFirstStart))
             await seeding.ExecuteTask!;
 
+        // The machines running these tests are shared and often busy: patience, not sleeps.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -84,20 +86,36 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (Directory.Exists(MailDirectory)) Directory.Delete(MailDirectory, recursive: true);
     }
 
-    /// <summary>A database of its own beside the API tests' one, emptied at every run, so the demo data loads as on a first start.</summary>
+    /// <summary>
+    /// A database of its own beside the API tests' one, emptied at every run so the demo data loads as on a
+    /// first start. Created once; emptied by dropping the ledger's schema, far cheaper than a new database
+    /// on a busy shared server.
+    /// </summary>
     private static async Task<string> FreshDatabase(string apiTests)
     {
-        var builder = new NpgsqlConnectionStringBuilder(apiTests);
+        var builder = new NpgsqlConnectionStringBuilder(apiTests) { CommandTimeout = 600 };
         var name = builder.Database + "_web";
-        await using (var admin = new NpgsqlConnection(apiTests))
+        await using (var admin = new NpgsqlConnection(builder.ConnectionString))
         {
             await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", admin);
-            await drop.ExecuteNonQueryAsync();
-            await using var create = new NpgsqlCommand($"create database \"{name}\"", admin);
-            await create.ExecuteNonQueryAsync();
+            // datconnlimit -2 marks a database whose creation was interrupted: it must be made again.
+            await using var state = new NpgsqlCommand("select datconnlimit from pg_database where datname = $1", admin) { Parameters = { new() { Value = name } } };
+            if (await state.ExecuteScalarAsync() is not int limit || limit == -2)
+            {
+                await using var drop = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", admin);
+                await drop.ExecuteNonQueryAsync();
+                await using var create = new NpgsqlCommand($"create database \"{name}\"", admin);
+                await create.ExecuteNonQueryAsync();
+            }
         }
         builder.Database = name;
+        await using (var web = new NpgsqlConnection(builder.ConnectionString))
+        {
+            await web.OpenAsync();
+            await using var empty = new NpgsqlCommand($"drop schema if exists {LedgerStore.Schema} cascade", web);
+            await empty.ExecuteNonQueryAsync();
+        }
+        builder.CommandTimeout = new NpgsqlConnectionStringBuilder(apiTests).CommandTimeout;
         return builder.ConnectionString;
     }
 
@@ -157,6 +175,7 @@ public abstract class BrowserContext(BrowserFixture fixture) : IAsyncLifetime
     {
         fixture.Clock.Offset = TimeSpan.Zero;
         Context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        Context.SetDefaultTimeout(60_000);
         Page = await Context.NewPageAsync();
     }
 

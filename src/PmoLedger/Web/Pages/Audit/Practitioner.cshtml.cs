@@ -13,18 +13,27 @@ public sealed class PractitionerModel(IQuerySession session, TimeProvider clock)
     public TimelineView Timeline { get; private set; } = null!;
     public IReadOnlyList<AuditedEvent> History { get; private set; } = [];
 
+    /// <summary>The history is shown a page at a time so a long career stays a light page; the newest page first.</summary>
+    public const int HistoryPageSize = 100;
+    public int HistoryPage { get; private set; }
+    public int HistoryPages { get; private set; }
+    public int HistoryTotal { get; private set; }
+
     public string? AsOf { get; private set; }
     public string? AsOfError { get; private set; }
     public ProfileView? PastProfile { get; private set; }
     public TimelineView? PastTimeline { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(Guid id, string? asOf, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(Guid id, string? asOf, int? page, CancellationToken ct)
     {
         // The history answers 404 for anything but a practitioner's stream, as the API does.
         var history = WebRead.Value<List<AuditedEvent>>(await GetEventHistoryEndpoint.Get(id, session, ct));
         var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
         if (history is null || profile is null) return NotFound();
-        History = history;
+        HistoryTotal = history.Count;
+        HistoryPages = Math.Max(1, (history.Count + HistoryPageSize - 1) / HistoryPageSize);
+        HistoryPage = Math.Clamp(page ?? HistoryPages, 1, HistoryPages);
+        History = history.Skip((HistoryPage - 1) * HistoryPageSize).Take(HistoryPageSize).ToList();
         Profile = ProfileView.From(profile, clock.Today());
         Timeline = TimelineView.From(await session.LoadAsync<Timeline>(id, ct) ?? new Timeline { Id = id });
 
@@ -41,6 +50,8 @@ public sealed class PractitionerModel(IQuerySession session, TimeProvider clock)
         if (PastProfile is null) AsOfError = "The practitioner was not on record yet at that instant.";
         return Page();
     }
+
+    public string HistoryLink(int page) => Url.Page("/Audit/Practitioner", new { id = Profile.Id, asOf = AsOf, page })!;
 
     private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
