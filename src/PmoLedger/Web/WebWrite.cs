@@ -40,6 +40,15 @@ public sealed class WebWrite(IDocumentSession session, IMartenOutbox outbox)
         return null;
     }
 
+    /// <summary>A number field as typed; blank is null, anything else unreadable is a field error.</summary>
+    public static decimal? ReadNumber(string? text, string field, Problems unreadable)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (decimal.TryParse(text.Trim(), System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var n)) return n;
+        unreadable.Add(field, $"'{field}' must be a number, e.g. 2.5.");
+        return null;
+    }
+
     /// <summary>The API's validation errors with the fields that could not even be read put first, replacing the API's "required".</summary>
     public static IDictionary<string, string[]> Merge(ProblemDetails validation, Problems unreadable)
     {

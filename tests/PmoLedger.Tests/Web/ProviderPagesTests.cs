@@ -44,4 +44,25 @@ public class ProviderPagesTests(BrowserFixture fixture) : BrowserContext(fixture
         await Expect(Page.Locator("section[aria-labelledby=posted] tr", new() { HasText = "UP-1" })).ToContainTextAsync("revoked: Learner did not attend");
         await CheckPage();
     }
+
+    [Fact]
+    public async Task provider_staff_post_one_completion_by_the_learners_email()
+    {
+        await SignIn("coordinator@pmo-academy.example");
+        await Page.GetByLabel("Learner's email").FillAsync("priya.shah@example.org");
+        await Page.GetByLabel("Your reference").FillAsync("ONE-1");
+        await Page.GetByLabel("Course code", new() { Exact = true }).FillAsync("BEN-300");
+        await Page.GetByLabel("Course title").FillAsync("Benefits mapping");
+        await Page.GetByLabel("Completed on").FillAsync(Fixture.Clock.Today.AddDays(-1).ToString("yyyy-MM-dd"));
+        await Page.GetByLabel("CPD points").FillAsync("lots");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Post completion" }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("'cpdPoints' must be a number");
+        await Expect(Page.GetByLabel("Course title")).ToHaveValueAsync("Benefits mapping");
+
+        await Page.GetByLabel("CPD points").FillAsync("6");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Post completion" }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync("ONE-1 is recorded");
+        await Expect(Page.Locator("section[aria-labelledby=posted] tr", new() { HasText = "ONE-1" })).ToContainTextAsync("Benefits mapping");
+        await CheckPage();
+    }
 }

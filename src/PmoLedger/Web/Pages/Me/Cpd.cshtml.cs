@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Practitioners;
@@ -19,12 +18,7 @@ public sealed class CpdForm
     public (LogCpdActivity Command, Problems Unreadable) Parse()
     {
         var unreadable = new Problems();
-        decimal? points = null;
-        if (!string.IsNullOrWhiteSpace(Points))
-        {
-            if (decimal.TryParse(Points.Trim(), NumberStyles.Number, CultureInfo.InvariantCulture, out var p)) points = p;
-            else unreadable.Add("points", "'points' must be a number, e.g. 2.5.");
-        }
+        var points = WebWrite.ReadNumber(Points, "points", unreadable);
         var occurredOn = WebWrite.ReadDate(OccurredOn, "occurredOn", unreadable);
         return (new LogCpdActivity(Category, points, Title, Reflection, occurredOn, string.IsNullOrWhiteSpace(EvidenceUrl) ? null : EvidenceUrl.Trim()),
             unreadable);

@@ -46,6 +46,35 @@ public sealed class IndexModel(IQuerySession session, IDocumentStore store, IMar
         return await Show(providerId, null, null, null, null, ct);
     }
 
+    /// <summary>One completion by the learner's email: a batch of one, so it is decided exactly as an API posting is.</summary>
+    public async Task<IActionResult> OnPostOneAsync(string? practitionerEmail, string? providerReference, string? courseCode, string? courseTitle,
+        string? completedOn, string? outcome, string? score, string? cpdPoints, string? evidenceUrl, CancellationToken ct)
+    {
+        if (!Allowed(out var providerId) || !WebRead.Allowed(CompleteTrainingEndpoint.Before(User))) return StatusCode(403);
+        var unreadable = new Problems();
+        var completion = new CompleteTraining(providerReference, new CourseInput(courseCode, courseTitle),
+            WebWrite.ReadDate(completedOn, "completedOn", unreadable), outcome, WebWrite.ReadNumber(score, "score", unreadable),
+            WebWrite.ReadNumber(cpdPoints, "cpdPoints", unreadable), string.IsNullOrWhiteSpace(evidenceUrl) ? null : evidenceUrl.Trim());
+        var entry = unreadable.Any
+            ? new BatchEntry(null, null, unreadable.ToProblem())
+            : new BatchEntry(new BatchTarget(null, string.IsNullOrWhiteSpace(practitionerEmail) ? null : practitionerEmail), completion);
+        var result = (await CompletionBatch.Ingest(store, outbox, clock, Poster.From(User), [entry], ct)).Single();
+        if (result.Status is 200 or 201)
+            return RedirectToPage(new { done = result.Status == 201 ? $"{providerReference} is recorded." : $"{providerReference} was already recorded." });
+        OneErrors = Messages(result.Problem);
+        Entered = new Dictionary<string, string?>
+        {
+            ["practitionerEmail"] = practitionerEmail, ["providerReference"] = providerReference, ["courseCode"] = courseCode,
+            ["courseTitle"] = courseTitle, ["completedOn"] = completedOn, ["outcome"] = outcome, ["score"] = score,
+            ["cpdPoints"] = cpdPoints, ["evidenceUrl"] = evidenceUrl
+        };
+        Response.StatusCode = result.Status;
+        return await Show(providerId, null, null, null, null, ct);
+    }
+
+    public IReadOnlyList<string> OneErrors { get; private set; } = [];
+    public IReadOnlyDictionary<string, string?> Entered { get; private set; } = new Dictionary<string, string?>();
+
     public async Task<IActionResult> OnPostRevokeAsync(Guid completionId, string? reason, CancellationToken ct)
     {
         if (!Allowed(out var providerId) || !WebRead.Allowed(RevokeCompletionEndpoint.Before(User))) return StatusCode(403);
