@@ -69,7 +69,7 @@ public static class BenchMain
 
         if (settings.Phases.Contains("asof"))
         {
-            using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection));
+            using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection, Settings.Keys(settings.Connection)));
             report["asOf"] = await AsOfPhase.RunAsync(settings, store, db);
         }
 

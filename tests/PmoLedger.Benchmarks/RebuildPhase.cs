@@ -24,7 +24,7 @@ public static class RebuildPhase
         Console.WriteLine($"\n== Rebuild over {settings.RebuildEvents:N0} events");
         var prepared = new NpgsqlConnectionStringBuilder(settings.RebuildConnection) { CommandTimeout = 0 };
         await using var db = NpgsqlDataSource.Create(prepared.ConnectionString);
-        using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.RebuildConnection));
+        using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.RebuildConnection, Settings.Keys(settings.RebuildConnection)));
 
         var seed = Stopwatch.StartNew();
         var (events, streams, streamType) = await SeedAsync(store, db, settings.RebuildEvents);

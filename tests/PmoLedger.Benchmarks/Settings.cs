@@ -27,6 +27,13 @@ public sealed class Settings
     /// <summary>The service is started with this key, so the benchmark can mint tokens it accepts.</summary>
     public static readonly AuthSettings Auth = new() { SigningKey = "pmoledger-benchmark-signing-key-not-a-secret-0123456789" };
 
+    /// <summary>The master key for personal data the service and the in-process stores share, new every run.</summary>
+    public static readonly byte[] MasterKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    /// <summary>The keys an in-process store seals personal data with, as the service does.</summary>
+    public static KeyRing Keys(string connection) =>
+        new(new PrivacySettings(MasterKey, null, false, TimeSpan.FromMinutes(10)), connection);
+
     /// <summary>This program's own dll: the reference server runs as a child process of it.</summary>
     public static string SelfDll => typeof(Settings).Assembly.Location;
 
@@ -63,6 +70,7 @@ public sealed class Settings
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["ConnectionStrings__Ledger"] = connection,
         ["Auth__SigningKey"] = Auth.SigningKey!,
+        ["Privacy__MasterKey"] = Convert.ToBase64String(MasterKey),
         ["Demo__SeedOnStart"] = "false",
         ["Wolverine__TypeLoadMode"] = typeLoadMode ?? TypeLoadMode
     };

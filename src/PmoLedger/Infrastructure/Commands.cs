@@ -57,7 +57,7 @@ public sealed class SeedDemoCommand : JasperFxAsyncCommand<NetCoreInput>
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         // The service is not running here, so no messages can be scheduled: the first start of the
         // service in Development seeds with them, and is the better way to get the demo data.
-        var seeded = await DemoData.SeedIfEmptyAsync(store, null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
+        var seeded = await DemoData.SeedIfEmptyAsync(store, host.Services.GetRequiredService<KeyRing>(), null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
         Console.WriteLine(seeded
             ? "Demo data loaded (without the scheduled two-year career step of the newest analyst; the service's first start in Development seeds with it)."
             : "The ledger already holds data; nothing was loaded.");

@@ -41,7 +41,7 @@ public static class DemoData
     /// Loads the data set into an empty ledger. With an outbox (a running service) the future career
     /// steps are scheduled as durable messages in the same transactions, as the API would.
     /// </summary>
-    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, IMartenOutbox? outbox, TimeProvider clock, CancellationToken ct)
+    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, KeyRing keys, IMartenOutbox? outbox, TimeProvider clock, CancellationToken ct)
     {
         await using (var query = store.QuerySession())
         {
@@ -68,7 +68,8 @@ public static class DemoData
         foreach (var (name, email, career) in Practitioners)
         {
             var id = ids[name] = Guid.CreateVersion7();
-            session.Insert(new PractitionerEmail { Id = PractitionerEmail.Key(email), PractitionerId = id });
+            session.Insert(new PractitionerEmail { Id = keys.EmailLookupKey(email), PractitionerId = id });
+            keys.Store(session, id);
             session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, name, email, today));
             await session.SaveChangesAsync(ct);
 
@@ -153,7 +154,7 @@ public static class DemoData
 }
 
 /// <summary>In Development, the first start on an empty database loads the demo data (Demo:SeedOnStart).</summary>
-public sealed class DemoDataOnFirstStart(IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock,
+public sealed class DemoDataOnFirstStart(IDocumentStore store, KeyRing keys, IServiceScopeFactory scopes, TimeProvider clock,
     IConfiguration configuration, ILogger<DemoDataOnFirstStart> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
@@ -161,6 +162,6 @@ public sealed class DemoDataOnFirstStart(IDocumentStore store, IServiceScopeFact
         if (!configuration.GetValue("Demo:SeedOnStart", false)) return;
         using var scope = scopes.CreateScope();
         var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-        if (await DemoData.SeedIfEmptyAsync(store, outbox, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
+        if (await DemoData.SeedIfEmptyAsync(store, keys, outbox, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
     }
 }

@@ -32,7 +32,7 @@ public static class CompletionBatch
     public const int MaxItems = 500;
 
     public static async Task<IReadOnlyList<BatchResult>> Ingest(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock,
-        Poster poster, IReadOnlyList<BatchEntry> entries, CancellationToken ct)
+        KeyRing keys, Poster poster, IReadOnlyList<BatchEntry> entries, CancellationToken ct)
     {
         var today = clock.Today();
         var outcomes = new IngestOutcome?[entries.Count];
@@ -55,7 +55,7 @@ public static class CompletionBatch
         var streams = new Dictionary<Guid, Task<IEventStream<Practitioner>>>();
         var receiptIds = valid.OfType<(BatchTarget, CompletionFields Fields)>()
             .Select(v => CompletionReceipt.Key(poster.ProviderId, v.Fields.ProviderReference)).Distinct().ToArray();
-        var emailKeys = valid.Select(v => v?.Target.PractitionerEmail).OfType<string>().Select(PractitionerEmail.Key).Distinct().ToArray();
+        var emailKeys = valid.Select(v => v?.Target.PractitionerEmail).OfType<string>().Select(keys.EmailLookupKey).Distinct().ToArray();
 
         var first = session.CreateBatchQuery();
         var receiptsLoad = first.LoadMany<CompletionReceipt>().ById(receiptIds);
@@ -85,7 +85,7 @@ public static class CompletionBatch
             if (valid[i] is not var (target, fields)) continue;
             Guid practitionerId;
             if (target.PractitionerId is { } id) practitionerId = id;
-            else if (emails.TryGetValue(PractitionerEmail.Key(target.PractitionerEmail!), out var found)) practitionerId = found;
+            else if (emails.TryGetValue(keys.EmailLookupKey(target.PractitionerEmail!), out var found)) practitionerId = found;
             else
             {
                 outcomes[i] = IngestOutcome.UnknownPractitioner($"No practitioner is registered with the email '{target.PractitionerEmail}'.");
@@ -264,7 +264,7 @@ public static class PostCompletionBatchEndpoint
 
     [WolverinePost("/api/completions/batch", OperationId = "postCompletionBatch")]
     [Authorize(Roles = Roles.Provider)]
-    public static async Task<IResult> Post(HttpRequest request, ClaimsPrincipal user, IDocumentStore store, IMartenOutbox outbox, TimeProvider clock,
+    public static async Task<IResult> Post(HttpRequest request, ClaimsPrincipal user, IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, KeyRing keys,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
     {
         // Wolverine binds JSON bodies only, so the endpoint reads the body itself and picks the format.
@@ -281,7 +281,7 @@ public static class PostCompletionBatchEndpoint
         };
         if (problem is not null) return Results.Problem(problem);
 
-        var results = await CompletionBatch.Ingest(store, outbox, clock, Poster.From(user), entries!, ct);
+        var results = await CompletionBatch.Ingest(store, outbox, clock, keys, Poster.From(user), entries!, ct);
         return Results.Ok(new BatchResponse(results));
     }
 
