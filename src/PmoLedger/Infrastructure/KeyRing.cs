@@ -183,13 +183,19 @@ public sealed class KeyRing : IDisposable
     private byte[] LoadOrCreateEmailIndexKey()
     {
         var label = SecretLabel(EmailIndexSecret);
-        using var command = _database.CreateCommand(
-            $"insert into {Secrets} (name, wrapped) values ($1, $2) on conflict (name) do nothing; " +
-            $"select wrapped from {Secrets} where name = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = EmailIndexSecret });
-        command.Parameters.Add(new NpgsqlParameter { Value = Aead.Wrap(_master, RandomNumberGenerator.GetBytes(Aead.KeySize), label) });
-        var wrapped = (byte[])command.ExecuteScalar()!;
-        return Unwrap(wrapped, label) ?? throw WrongMasterKey();
+        var candidate = Aead.Wrap(_master, RandomNumberGenerator.GetBytes(Aead.KeySize), label);
+        // The first start creates it; a start racing it finds the winner's on the second try (its row was
+        // committed after the first statement's snapshot).
+        for (var attempt = 0; ; attempt++)
+        {
+            using var command = _database.CreateCommand(
+                $"with created as (insert into {Secrets} (name, wrapped) values ($1, $2) on conflict (name) do nothing returning wrapped) " +
+                $"select wrapped from created union all select wrapped from {Secrets} where name = $1 limit 1");
+            command.Parameters.Add(new NpgsqlParameter { Value = EmailIndexSecret });
+            command.Parameters.Add(new NpgsqlParameter { Value = candidate });
+            if (command.ExecuteScalar() is byte[] wrapped) return Unwrap(wrapped, label);
+            if (attempt > 0) throw new InvalidOperationException($"The email-lookup key could not be created in {Secrets}.");
+        }
     }
 
     private byte[] Unwrap(byte[] wrapped, byte[] label) => Aead.Unwrap(_master, wrapped, label) ?? throw WrongMasterKey();
