@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Alba;
 using Marten;
+using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -46,6 +47,15 @@ public sealed class AppFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("Wolverine__ScheduledJobPollingTime", "00:00:00.500");
         Environment.SetEnvironmentVariable("Marten__DaemonMode", "Solo");
         Environment.SetEnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Development");
+
+        // Each run starts from an empty ledger: the service refuses to start on data left in plain text by a
+        // run of an earlier version (docs/privacy.md), and tests reset the ledger before each test anyway.
+        await using (var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable("ConnectionStrings__Ledger")))
+        {
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"drop schema if exists {LedgerStore.Schema} cascade", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
 
         Host = await AlbaHost.For<Program>(builder => builder.ConfigureServices(services =>
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -26,7 +27,8 @@ public sealed record PersonalText(Guid KeyId, string Text)
     public static PersonalText ErasedFor(Guid keyId) => new(keyId, ErasedMarker);
 
     // Read models and decisions take the text as a string; the seal matters only on the way to storage.
-    public static implicit operator string(PersonalText text) => text.Text;
+    [return: NotNullIfNotNull(nameof(text))]
+    public static implicit operator string?(PersonalText? text) => text?.Text;
 
     public override string ToString() => Text;
 
