@@ -6,15 +6,24 @@ namespace PmoLedger.Infrastructure;
 /// Refuses to start, with one line that says what to do, when the configured master key is not this
 /// database's, or when the database holds personal data recorded in plain text before it was encrypted.
 /// </summary>
-public sealed class PrivacyStartupCheck(KeyRing keys, IConfiguration configuration) : IHostedService
+public sealed class PrivacyStartupCheck(KeyRing keys, IConfiguration configuration, ILogger<PrivacyStartupCheck> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        keys.CheckMasterKey();
-        var connectionString = configuration.GetConnectionString("Ledger")!;
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
-        if (await HoldsPlaintextAsync(connection, ct)) throw new InvalidOperationException(PlaintextMessage(connectionString));
+        try
+        {
+            keys.CheckMasterKey();
+            var connectionString = configuration.GetConnectionString("Ledger")!;
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(ct);
+            if (await HoldsPlaintextAsync(connection, ct)) throw new InvalidOperationException(PlaintextMessage(connectionString));
+        }
+        catch (InvalidOperationException refusal)
+        {
+            // The reason on one line of its own, ahead of the host's stack traces.
+            logger.LogCritical("PmoLedger refuses to start: {Reason}", refusal.Message);
+            throw;
+        }
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
