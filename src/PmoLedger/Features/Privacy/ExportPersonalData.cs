@@ -18,6 +18,9 @@ public static class ExportPersonalDataEndpoint
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin);
 
     [WolverineGet("/api/practitioners/{id}/export", OperationId = "exportPersonalData")]
+    [ProducesResponseType<PersonalDataExport>(StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, HttpContext context, CancellationToken ct)
     {
         var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
