@@ -2,8 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Hosting;
 using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Tests.Infrastructure;
@@ -11,16 +9,7 @@ namespace PmoLedger.Tests.Infrastructure;
 /// <summary>The cryptography and the master-key rules, without a database.</summary>
 public class KeyRulesTests
 {
-    private sealed class Env(string name) : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = name;
-        public string ApplicationName { get; set; } = "PmoLedger";
-        public string ContentRootPath { get; set; } = ".";
-        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
-    }
-
-    private static IConfiguration Config(params (string Key, string Value)[] values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values.ToDictionary(v => v.Key, v => (string?)v.Value)).Build();
+    private static IConfiguration Config(params (string Key, string Value)[] values) => StartupRulesTests.Config(values);
 
     private static byte[] ProductionKey()
     {
@@ -77,7 +66,7 @@ public class KeyRulesTests
     [Fact]
     public void production_refuses_to_start_without_a_master_key()
     {
-        var error = Should.Throw<InvalidOperationException>(() => PrivacySettings.From(Config(), new Env("Production")));
+        var error = Should.Throw<InvalidOperationException>(() => PrivacySettings.From(Config(), new StartupRulesTests.Env("Production")));
         error.Message.ShouldContain("Privacy__MasterKey");
     }
 
@@ -86,7 +75,7 @@ public class KeyRulesTests
     {
         var development = Convert.ToBase64String(PrivacySettings.NewDevelopmentKey());
         var error = Should.Throw<InvalidOperationException>(() =>
-            PrivacySettings.From(Config(("Privacy:MasterKey", development)), new Env("Production")));
+            PrivacySettings.From(Config(("Privacy:MasterKey", development)), new StartupRulesTests.Env("Production")));
         error.Message.ShouldContain("development key");
     }
 
@@ -96,7 +85,7 @@ public class KeyRulesTests
     public void a_malformed_master_key_is_refused_with_what_is_wrong(string configured, string expected)
     {
         var error = Should.Throw<InvalidOperationException>(() =>
-            PrivacySettings.From(Config(("Privacy:MasterKey", configured)), new Env("Production")));
+            PrivacySettings.From(Config(("Privacy:MasterKey", configured)), new StartupRulesTests.Env("Production")));
         error.Message.ShouldContain(expected);
     }
 
@@ -104,7 +93,7 @@ public class KeyRulesTests
     public void a_configured_production_key_is_used()
     {
         var key = ProductionKey();
-        PrivacySettings.From(Config(("Privacy:MasterKey", Convert.ToBase64String(key))), new Env("Production")).MasterKey.ShouldBe(key);
+        PrivacySettings.From(Config(("Privacy:MasterKey", Convert.ToBase64String(key))), new StartupRulesTests.Env("Production")).MasterKey.ShouldBe(key);
     }
 
     [Fact]
@@ -113,8 +102,8 @@ public class KeyRulesTests
         var file = Path.Combine(Path.GetTempPath(), $"pmoledger-test-{Guid.NewGuid():N}", "master-key");
         try
         {
-            var first = PrivacySettings.From(Config(("Privacy:DevelopmentKeyFile", file)), new Env("Development"));
-            var second = PrivacySettings.From(Config(("Privacy:DevelopmentKeyFile", file)), new Env("Development"));
+            var first = PrivacySettings.From(Config(("Privacy:DevelopmentKeyFile", file)), new StartupRulesTests.Env("Development"));
+            var second = PrivacySettings.From(Config(("Privacy:DevelopmentKeyFile", file)), new StartupRulesTests.Env("Development"));
 
             first.GeneratedNow.ShouldBeTrue();
             second.GeneratedNow.ShouldBeFalse();
