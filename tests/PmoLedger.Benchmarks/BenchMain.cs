@@ -53,7 +53,10 @@ public static class BenchMain
             await using var reference = settings.StartReference(settings.Connection);
             await service.WaitForHealthyAsync(TimeSpan.FromSeconds(90));
             await reference.WaitForHealthyAsync(TimeSpan.FromSeconds(30));
-            var phases = new HttpPhases(settings, http, db, service, reference);
+            await using var baseline = settings.BaselineServiceDll is null ? null : await StartBaselineAsync(settings);
+            await using var baselineDb = baseline is null ? null : NpgsqlDataSource.Create(settings.BaselineConnection!);
+            var phases = new HttpPhases(settings, http, db, service, reference,
+                baseline is null ? null : (new IngestWorkload(http, baselineDb!), baseline));
             await phases.PrepareAsync();
             if (settings.Phases.Contains("ingest")) report["ingest"] = await phases.IngestAsync();
             if (settings.Phases.Contains("timeline")) report["timeline"] = await phases.TimelineAsync();
@@ -86,6 +89,17 @@ public static class BenchMain
         }));
         Console.WriteLine($"\nRaw results: {settings.Output} ({total.Elapsed.TotalMinutes:0.0} min)");
         return 0;
+    }
+
+    /// <summary>The service without encryption at rest, on an empty database of its own.</summary>
+    private static async Task<ChildProcess> StartBaselineAsync(Settings settings)
+    {
+        await using (var fresh = NpgsqlDataSource.Create(settings.BaselineConnection!))
+        await using (var drop = fresh.CreateCommand($"drop schema if exists {LedgerStore.Schema} cascade"))
+            await drop.ExecuteNonQueryAsync();
+        var baseline = settings.StartBaseline();
+        await baseline.WaitForHealthyAsync(TimeSpan.FromSeconds(90));
+        return baseline;
     }
 
     private static async Task<string> ShowAsync(string connection, string setting)
