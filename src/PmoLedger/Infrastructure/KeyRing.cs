@@ -148,16 +148,46 @@ public sealed class KeyRing : IDisposable
     /// <summary>The data key, or null when it was destroyed (or never existed).</summary>
     public byte[]? Find(Guid practitionerId)
     {
-        // A destroyed key never comes back, so its absence is remembered for good.
-        if (_cache.TryGetValue(practitionerId, out var entry)
-            && (entry.Key is null || Environment.TickCount64 - entry.LoadedAt < _lifetimeMs)) return entry.Key;
+        if (_cache.TryGetValue(practitionerId, out var entry))
+        {
+            // An expired key is still served while it is checked again in the background, so a busy write path
+            // never waits on the key table once it has seen a practitioner.
+            if (entry.Key is not null && Environment.TickCount64 - entry.LoadedAt >= _lifetimeMs) Recheck(practitionerId, entry);
+            return entry.Key;
+        }
 
-        // Synchronous on purpose: the event store's serializer asks from inside JSON conversion.
+        // First sight on this node. Synchronous on purpose: the event store's serializer asks from inside JSON conversion.
         using var command = _database.CreateCommand($"select wrapped from {DataKeys} where id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = practitionerId });
-        var key = command.ExecuteScalar() is byte[] wrapped ? Unwrap(wrapped, DataKeyLabel(practitionerId)) : null;
-        _cache[practitionerId] = new Entry(key, key is null ? long.MaxValue : Environment.TickCount64);
-        return key;
+        return Remember(practitionerId, command.ExecuteScalar() as byte[]);
+    }
+
+    private void Recheck(Guid practitionerId, Entry expired)
+    {
+        // One recheck at a time per key: whoever renews the entry's time does it.
+        if (!_cache.TryUpdate(practitionerId, expired with { LoadedAt = Environment.TickCount64 }, expired)) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await using var command = _database.CreateCommand($"select wrapped from {DataKeys} where id = $1");
+                command.Parameters.Add(new NpgsqlParameter { Value = practitionerId });
+                Remember(practitionerId, await command.ExecuteScalarAsync() as byte[]);
+            }
+            catch (Exception)
+            {
+                // The cached key stays until the next expiry retries; a failed read must not fail a request.
+            }
+        });
+    }
+
+    private byte[]? Remember(Guid practitionerId, byte[]? wrapped)
+    {
+        // A destroyed key never comes back, so its absence is remembered for good, and a read that started
+        // before this node destroyed it cannot bring it back.
+        var key = wrapped is null ? null : Unwrap(wrapped, DataKeyLabel(practitionerId));
+        var found = new Entry(key, key is null ? long.MaxValue : Environment.TickCount64);
+        return _cache.AddOrUpdate(practitionerId, found, (_, current) => current.Key is null ? current : found).Key;
     }
 
     public async Task<bool> ExistsAsync(Guid practitionerId, CancellationToken ct)

@@ -285,6 +285,24 @@ public class PersonalDataTests(AppFixture fixture) : AuditContext(fixture)
     }
 
     [Fact]
+    public async Task another_nodes_erasure_is_honoured_here_once_the_cached_key_expires()
+    {
+        var id = await RegisterPractitioner(Name, Email);
+        var settings = PrivacySettings.From(Host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(),
+            Host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>()) with { KeyCacheLifetime = TimeSpan.Zero };
+        using var node = new KeyRing(settings, Environment.GetEnvironmentVariable("PMOLEDGER_TEST_CONNECTION") ?? AppFixture.DefaultConnection);
+        node.Find(id).ShouldNotBeNull();
+
+        await Sql("delete from ledger.pmo_data_keys where id = $1", id);
+
+        // Served once more while it is checked again in the background, then gone for good.
+        node.Find(id).ShouldNotBeNull();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (node.Find(id) is not null) await Task.Delay(10, timeout.Token);
+        node.Find(id).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task the_email_lookup_table_holds_a_keyed_hash_not_the_address()
     {
         var id = await RegisterPractitioner(Name, Email);
