@@ -3,6 +3,10 @@ using JasperFx.CodeGeneration;
 using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using PmoLedger;
+using PmoLedger.Features.Completions;
+using PmoLedger.Features.Demo;
+using PmoLedger.Features.Providers;
 using PmoLedger.Infrastructure;
 using Scalar.AspNetCore;
 using Serilog;
@@ -30,7 +34,8 @@ try
     builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
     builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = LedgerExceptionHandler.Customize);
     builder.Services.AddExceptionHandler<LedgerExceptionHandler>();
-    builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment));
+    builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment), ApiKeyAuthentication.Header, ApiKeyAuthentication.SchemeName)
+        .AddProviderApiKeys();
     builder.Services.AddOpenApi(OpenApiSetup.Configure);
     builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql");
 
@@ -54,6 +59,7 @@ try
         // Event timestamps (recordedAt) come from the same clock as business time, at the database's precision.
         opts.Events.TimeProvider = new MicrosecondClock(services.GetRequiredService<TimeProvider>());
         opts.Listeners.Add(new CorrelationListener(services.GetRequiredService<IHttpContextAccessor>()));
+        opts.Logger(new LedgerMartenLogger(services.GetRequiredService<ILogger<IDocumentStore>>()));
     });
 
     builder.Host.UseWolverine(opts =>
@@ -68,6 +74,7 @@ try
         if (opts.CodeGeneration.TypeLoadMode != TypeLoadMode.Static) opts.UseRuntimeCompilation();
     });
     builder.Services.AddWolverineHttp();
+    builder.Services.AddScoped<CompletionIntake>();
     // After Marten's schema migration, before anything reads or writes personal data.
     builder.Services.AddHostedService<PrivacyStartupCheck>();
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
@@ -81,6 +88,7 @@ try
     app.UseMiddleware<BodyLimit>(configuration.GetValue("Api:MaxBodyBytes", 4L * 1024 * 1024));
     app.UseAuthentication();
     app.UseAuthorization();
+    app.UseMiddleware<UnusableIds>();
 
     app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = PostgresHealthCheck.WriteJson }).AllowAnonymous();
     app.MapOpenApi().AllowAnonymous();

@@ -67,20 +67,6 @@ public static class RawLedger
 
     private static IEvent WrapTyped<T>(object data) where T : notnull => new Event<T>((T)data);
 
-    /// <summary>The write model's own Create/Apply methods, found once by parameter type.</summary>
-    private static readonly Dictionary<Type, MethodInfo> PractitionerAppliers = typeof(Practitioner)
-        .GetMethods(BindingFlags.Public | BindingFlags.Instance)
-        .Where(m => m.Name == "Apply" && m.GetParameters().Length == 1)
-        .ToDictionary(m => m.GetParameters()[0].ParameterType);
-
-    public static Practitioner? Apply(Practitioner? practitioner, object data)
-    {
-        if (data is PractitionerRegistered registered) return Practitioner.Create(registered);
-        if (practitioner is not null && PractitionerAppliers.TryGetValue(data.GetType(), out var apply))
-            apply.Invoke(practitioner, [data]);
-        return practitioner;
-    }
-
     /// <summary>One inline document of a practitioner stream: its table, its type, and the service's own fold for it.</summary>
     public sealed record InlineDocument(string Table, Type Type, Func<object?, Guid, IEvent, object?> Evolve);
 
@@ -90,7 +76,7 @@ public static class RawLedger
     /// </summary>
     public static readonly InlineDocument[] DocumentTables =
     [
-        new("ledger.mt_doc_practitioner", typeof(Practitioner), (doc, _, e) => Apply((Practitioner?)doc, e.Data)),
+        Projected<Practitioner>("ledger.mt_doc_practitioner", new PractitionerProjection()),
         Projected<PractitionerProfile>("ledger.mt_doc_practitionerprofile", new PractitionerProfileProjection()),
         Projected<Timeline>("ledger.mt_doc_timeline", new TimelineProjection()),
         Projected<CpdLedger>("ledger.mt_doc_cpdledger", new CpdLedgerProjection()),

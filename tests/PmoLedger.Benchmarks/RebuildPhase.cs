@@ -94,7 +94,7 @@ public static class RebuildPhase
         var timeout = TimeSpan.FromMinutes(30);
         async Task Rebuild(string name, Func<Task> rebuild) =>
             (each.TryGetValue(name, out var list) ? list : each[name] = []).Add(Math.Round(await TimeAsync(rebuild), 2));
-        await Rebuild("Practitioner", () => daemon.RebuildProjectionAsync<Practitioner>(timeout, CancellationToken.None));
+        await Rebuild("Practitioner", () => daemon.RebuildProjectionAsync<PractitionerProjection>(timeout, CancellationToken.None));
         await Rebuild("PractitionerProfileProjection", () => daemon.RebuildProjectionAsync(typeof(PractitionerProfileProjection), timeout, CancellationToken.None));
         await Rebuild("TimelineProjection", () => daemon.RebuildProjectionAsync(typeof(TimelineProjection), timeout, CancellationToken.None));
         await Rebuild("CpdLedgerProjection", () => daemon.RebuildProjectionAsync(typeof(CpdLedgerProjection), timeout, CancellationToken.None));

@@ -1,16 +1,16 @@
 using System.Text.RegularExpressions;
 using Alba;
 using Marten;
-using Npgsql;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using PmoLedger.Infrastructure;
-using Wolverine;
-using Wolverine.Runtime;
+using Npgsql;
 using PmoLedger.Features.Practitioners;
+using PmoLedger.Infrastructure;
 using Serilog.Core;
 using Serilog.Events;
+using Wolverine;
+using Wolverine.Runtime;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
@@ -34,6 +34,7 @@ public sealed class AppFixture : IAsyncLifetime
 
     public IAlbaHost Host { get; private set; } = null!;
     public TestClock Clock { get; } = new();
+    public LogCapture Logs { get; } = new();
 
     /// <summary>Every log event of the run, and every name and email registered in it (docs/privacy.md "Logs").</summary>
     public CapturedLog Log { get; } = new();
@@ -61,6 +62,7 @@ public sealed class AppFixture : IAsyncLifetime
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<ILogEventSink>(Logs);
             services.AddSingleton<ILogEventSink>(Log);
             services.ConfigureMarten(opts => opts.Listeners.Add(Log));
             services.RunWolverineInSoloMode();
@@ -80,6 +82,18 @@ public sealed class AppFixture : IAsyncLifetime
 
     public string Token(string role, Guid? practitionerId = null, string? name = null) =>
         Host.Services.GetRequiredService<AuthSettings>().Mint(role, practitionerId, name, DateTimeOffset.UtcNow);
+}
+
+/// <summary>Every log event the service writes, so a test can check what an operator would read.</summary>
+public sealed class LogCapture : ILogEventSink
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<LogEvent> _events = new();
+
+    public void Emit(LogEvent logEvent) => _events.Enqueue(logEvent);
+
+    public void Clear() => _events.Clear();
+
+    public IReadOnlyList<LogEvent> AtLeast(LogEventLevel level) => _events.Where(e => e.Level >= level).ToList();
 }
 
 [CollectionDefinition(nameof(LedgerCollection))]

@@ -47,24 +47,6 @@ public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
     }
 }
 
-[Description("Loads the demo data set into an empty ledger", Name = "seed-demo")]
-public sealed class SeedDemoCommand : JasperFxAsyncCommand<NetCoreInput>
-{
-    public override async Task<bool> Execute(NetCoreInput input)
-    {
-        using var host = input.BuildHost();
-        var store = host.Services.GetRequiredService<IDocumentStore>();
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        // The service is not running here, so no messages can be scheduled: the first start of the
-        // service in Development seeds with them, and is the better way to get the demo data.
-        var seeded = await DemoData.SeedIfEmptyAsync(store, host.Services.GetRequiredService<KeyRing>(), null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
-        Console.WriteLine(seeded
-            ? "Demo data loaded (without the scheduled two-year career step of the newest analyst; the service's first start in Development seeds with it)."
-            : "The ledger already holds data; nothing was loaded.");
-        return true;
-    }
-}
-
 [Description("Re-wraps every data key under a new master key (Privacy:NewMasterKey); events are not touched", Name = "rotate-master-key")]
 public sealed class RotateMasterKeyCommand : JasperFxAsyncCommand<NetCoreInput>
 {

@@ -4,13 +4,6 @@ namespace PmoLedger.Features.Plan;
 
 public sealed record SetGoal(string? Dimension, string? Description, string? TargetRoleFamily, string? TargetLevel, DateOnly? TargetDate);
 
-public sealed record GoalSet(
-    Guid GoalId, DevelopmentDimension Dimension, string Description, RoleFamily? TargetRoleFamily, CareerLevel? TargetLevel,
-    DateOnly TargetDate, DateOnly SetOn) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => SetOn;
-}
-
 public sealed record GoalCreated(Guid GoalId);
 
 public static class SetGoalEndpoint
@@ -40,5 +33,5 @@ public static class SetGoalEndpoint
         return (Results.Created($"/api/practitioners/{practitioner.Id}/plan", new GoalCreated(set.GoalId)), set);
     }
 
-    private static T? Parse<T>(string? wire) where T : struct, Enum => Vocabulary.TryParse<T>(wire, out var value) ? value : null;
+    private static T? Parse<T>(string? wire) where T : struct, Enum => WireNames.TryParse<T>(wire, out var value) ? value : null;
 }

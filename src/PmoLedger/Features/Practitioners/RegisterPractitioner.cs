@@ -11,6 +11,7 @@ public sealed record PractitionerCreated(Guid Id) : CreationResponse($"/api/prac
 /// database's primary key makes registration unique case-insensitively even under concurrent requests, and the
 /// table holds no address.
 /// </summary>
+[ConflictMessage("A practitioner with this email is already registered.")]
 public sealed class PractitionerEmail
 {
     public string Id { get; set; } = "";

@@ -1,3 +1,4 @@
+using PmoLedger.Features.Practitioners;
 using System.Text;
 using System.Text.Json;
 using Alba;

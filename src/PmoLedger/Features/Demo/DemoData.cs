@@ -4,8 +4,10 @@ using PmoLedger.Features.Completions;
 using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
+using JasperFx;
+using JasperFx.CommandLine;
 
-namespace PmoLedger.Infrastructure;
+namespace PmoLedger.Features.Demo;
 
 /// <summary>
 /// A small, realistic data set: providers and practitioners whose careers run from entry level
@@ -81,7 +83,7 @@ public static class DemoData
                     step.Organisation, step.Industry, Parse<OfficeType>(step.Office),
                     today.AddYears(-step.YearsAgo).AddMonths(-step.MonthsAgo), step.Concurrent);
                 stream.AppendMany(ChangeRoleEndpoint.Decide(stream.Aggregate!, started, today, out var reassessOn));
-                if (outbox is not null) await Career.ScheduleReassessment(outbox, id, reassessOn, clock);
+                if (outbox is not null) await outbox.ScheduleAll(Career.Reassessment(id, reassessOn, clock.GetUtcNow()));
                 await session.SaveChangesAsync(ct);
             }
         }
@@ -103,28 +105,27 @@ public static class DemoData
             var stream = await session.Events.FetchForWriting<Practitioner>(practitionerId, ct);
             var events = decide(stream.Aggregate!);
             stream.AppendMany(events);
-            if (outbox is not null) await CertificationRules.ScheduleExpiries(outbox, practitionerId, events, clock);
+            if (outbox is not null) await outbox.ScheduleAll(CertificationRules.Expiries(practitionerId, events, clock.GetUtcNow()));
             await session.SaveChangesAsync(ct);
         }
 
         async Task Complete(Guid practitionerId, string reference, string code, string title, DateOnly on, decimal points)
         {
             var poster = new Poster(providers["PMO Academy"], "PMO Academy", "demo-seed");
-            var intake = new Intake(practitionerId,
-                new CompletionFields(reference, code, title, on, TrainingOutcome.Passed, 0.8m, points, null), poster);
+            var completion = new Completion(reference, code, title, on, TrainingOutcome.Passed, 0.8m, points, null);
             var stream = await session.Events.FetchForWriting<Practitioner>(practitionerId, ct);
-            await CompletionDecision.Decide(intake, null, stream.Aggregate, today).Stage(session, stream, outbox, clock);
+            var record = (CompletionDecision.Record)CompletionDecision.Decide(completion, practitionerId, stream.Aggregate, null, poster,
+                Guid.CreateVersion7(), clock.GetUtcNow());
+            session.Insert(record.Receipt);
+            stream.AppendMany(record.Events);
+            if (outbox is not null) await outbox.ScheduleAll(record.Messages);
             await session.SaveChangesAsync(ct);
         }
 
         var priya = ids["Priya Shah"];
         var awardedOn = today.AddMonths(-20);
-        await Record(priya, p =>
-        {
-            var awarded = new CertificationAwarded(Guid.CreateVersion7(), "P3O-P", "P3O Practitioner", awardedOn, "P3O-P-104233",
-                CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, providers["Axelos Learning Partners"]);
-            return [awarded, .. CertificationRules.After(p, [awarded], today)];
-        });
+        await Record(priya, p => AwardCertificationEndpoint.Decide(p, new AwardCertification("P3O-P", "P3O Practitioner", awardedOn, "P3O-P-104233"),
+            Guid.CreateVersion7(), providers["Axelos Learning Partners"], today));
         await Complete(priya, "PA-2025-0117", "PMO-ADV", "Advanced portfolio office design", awardedOn.AddMonths(2), 14);
         foreach (var (category, points, title, monthsAfter) in new[]
                  {
@@ -150,7 +151,7 @@ public static class DemoData
     }
 
     private static T Parse<T>(string wire) where T : struct, Enum =>
-        Vocabulary.TryParse<T>(wire, out var value) ? value : throw new ArgumentException(wire);
+        WireNames.TryParse<T>(wire, out var value) ? value : throw new ArgumentException(wire);
 }
 
 /// <summary>In Development, the first start on an empty database loads the demo data (Demo:SeedOnStart).</summary>
@@ -163,5 +164,23 @@ public sealed class DemoDataOnFirstStart(IDocumentStore store, KeyRing keys, ISe
         using var scope = scopes.CreateScope();
         var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
         if (await DemoData.SeedIfEmptyAsync(store, keys, outbox, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
+    }
+}
+
+[Description("Loads the demo data set into an empty ledger", Name = "seed-demo")]
+public sealed class SeedDemoCommand : JasperFxAsyncCommand<NetCoreInput>
+{
+    public override async Task<bool> Execute(NetCoreInput input)
+    {
+        using var host = input.BuildHost();
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        // The service is not running here, so no messages can be scheduled: the first start of the
+        // service in Development seeds with them, and is the better way to get the demo data.
+        var seeded = await DemoData.SeedIfEmptyAsync(store, host.Services.GetRequiredService<KeyRing>(), null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
+        Console.WriteLine(seeded
+            ? "Demo data loaded (without the scheduled two-year career step of the newest analyst; the service's first start in Development seeds with it)."
+            : "The ledger already holds data; nothing was loaded.");
+        return true;
     }
 }

@@ -1,10 +1,11 @@
+using PmoLedger.Features.Demo;
 using System.Text.Json;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using PmoLedger.Infrastructure;
 using Wolverine.Marten;
 
-namespace PmoLedger.Tests.Infrastructure;
+namespace PmoLedger.Tests.Features.Demo;
 
 public class DemoDataTests(AppFixture fixture) : IntegrationContext(fixture)
 {

@@ -9,7 +9,7 @@ using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 using Weasel.Core;
 
-namespace PmoLedger.Infrastructure;
+namespace PmoLedger;
 
 /// <summary>The Marten event store and read models, in one place so every entry point configures it alike.</summary>
 public static class LedgerStore
@@ -37,7 +37,7 @@ public static class LedgerStore
         opts.Events.UseOptimizedProjectionRebuilds = true;
 
         // Write models, kept in the same transaction as their events.
-        opts.Projections.Snapshot<Practitioner>(SnapshotLifecycle.Inline);
+        opts.Projections.Add<PractitionerProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Snapshot<Provider>(SnapshotLifecycle.Inline);
 
         // Read models.
