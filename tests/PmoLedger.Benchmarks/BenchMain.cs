@@ -45,6 +45,8 @@ public static class BenchMain
 
         var auto = new NpgsqlConnectionStringBuilder(settings.Connection) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 1, MaxPoolSize = 100 };
         await using var db = NpgsqlDataSource.Create(auto.ConnectionString);
+        using var keys = Settings.Keys(settings.Connection);
+        RawLedger.UseKeys(keys);
 
         if (settings.Phases.Intersect(["ingest", "timeline"]).Any())
         {
@@ -72,8 +74,8 @@ public static class BenchMain
 
         if (settings.Phases.Contains("asof"))
         {
-            using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection, Settings.Keys(settings.Connection)));
-            report["asOf"] = await AsOfPhase.RunAsync(settings, store, db);
+            using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection, keys));
+            report["asOf"] = await AsOfPhase.RunAsync(settings, store, keys, db);
         }
 
         if (settings.Phases.Contains("rebuild")) report["rebuild"] = await RebuildPhase.RunAsync(settings);

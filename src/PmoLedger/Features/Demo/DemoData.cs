@@ -72,7 +72,7 @@ public static class DemoData
             var id = ids[name] = Guid.CreateVersion7();
             session.Insert(new PractitionerEmail { Id = keys.EmailLookupKey(email), PractitionerId = id });
             keys.Store(session, id);
-            session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, name, email, today));
+            session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, PersonalText.Of(id, name), PersonalText.Of(id, email), today));
             await session.SaveChangesAsync(ct);
 
             foreach (var step in career)
@@ -135,17 +135,18 @@ public static class DemoData
         {
             await Record(priya, p =>
             {
-                var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, points, title,
-                    "What worked, what I would change, and what the team asked for next time.", awardedOn.AddMonths(monthsAfter), null);
+                var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, points, PersonalText.Of(priya, title),
+                    PersonalText.Of(priya, "What worked, what I would change, and what the team asked for next time."), awardedOn.AddMonths(monthsAfter), null);
                 return [logged, .. CertificationRules.After(p, [logged], today)];
             });
         }
 
         await Complete(ids["Tom Okafor"], "PA-2025-0342", "PLAN-101", "Planning and scheduling fundamentals", today.AddMonths(-8), 7);
 
-        await Record(ids["Alex Morgan"], _ =>
+        var alex = ids["Alex Morgan"];
+        await Record(alex, _ =>
         [
-            new GoalSet(Guid.CreateVersion7(), DevelopmentDimension.FormalTraining, "Pass the P3O Foundation exam",
+            new GoalSet(Guid.CreateVersion7(), DevelopmentDimension.FormalTraining, PersonalText.Of(alex, "Pass the P3O Foundation exam"),
                 null, CareerLevel.Working, today.AddMonths(9), today)
         ]);
     }

@@ -39,7 +39,7 @@ public static class RegisterPractitionerEndpoint
         var email = command.Email!.Trim();
         session.Insert(new PractitionerEmail { Id = keys.EmailLookupKey(email), PractitionerId = id });
         keys.Store(session, id);
-        var registered = new PractitionerRegistered(id, command.FullName!.Trim(), email, clock.Today());
+        var registered = new PractitionerRegistered(id, PersonalText.Of(id, command.FullName!.Trim()), PersonalText.Of(id, email), clock.Today());
         return (new PractitionerCreated(id), MartenOps.StartStream<Practitioner>(id, registered));
     }
 

@@ -9,12 +9,6 @@ namespace PmoLedger.Features.Privacy;
 public sealed record ErasePersonalData(string? Reason);
 
 /// <summary>
-/// The practitioner's data key was destroyed: every personal field sealed under it now reads "[erased]".
-/// Who erased and when are the event's metadata; the reason is the administrator's, not personal data.
-/// </summary>
-public sealed record PersonalDataErased(string Reason);
-
-/// <summary>
 /// Crypto-shredding (privacy.md "Erasure"): the key is deleted and the erasure recorded in one transaction, so
 /// the log keeps every event and its hash chain while the personal data in it can no longer be read. The read
 /// models, which may hold plain text, are then rebuilt from the events before the answer.
