@@ -39,7 +39,15 @@ try
     builder.Services.AddOpenApi(OpenApiSetup.Configure);
     builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql");
 
-    builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString))
+    var privacy = PrivacySettings.From(configuration, builder.Environment);
+    if (privacy.DevelopmentKeyFile is { } keyFile)
+        Log.Information(privacy.GeneratedNow
+            ? "Generated a development master key for personal data at {KeyFile}"
+            : "Using the development master key for personal data at {KeyFile}", keyFile);
+    var keys = new KeyRing(privacy, connectionString);
+    builder.Services.AddSingleton(keys);
+
+    builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString, keys))
         .UseLightweightSessions()
         .ApplyAllDatabaseChangesOnStartup()
         // Runs the event-chain subscription. HotCold: one node at a time holds it, the others stand by.
@@ -67,12 +75,14 @@ try
     });
     builder.Services.AddWolverineHttp();
     builder.Services.AddScoped<CompletionIntake>();
+    // After Marten's schema migration, before anything reads or writes personal data.
+    builder.Services.AddHostedService<PrivacyStartupCheck>();
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
 
     var app = builder.Build();
 
     app.UseMiddleware<Correlation>();
-    app.UseSerilogRequestLogging();
+    app.UseSerilogRequestLogging(LogRedaction.Configure);
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.UseMiddleware<BodyLimit>(configuration.GetValue("Api:MaxBodyBytes", 4L * 1024 * 1024));

@@ -52,7 +52,7 @@ public static class AwardCertificationEndpoint
     {
         var awardedOn = command.AwardedOn!.Value;
         var awarded = new CertificationAwarded(certificationId, command.Code!.Trim(), command.Name!.Trim(), awardedOn,
-            command.CertificateNumber!.Trim(), CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, providerId);
+            PersonalText.Of(practitioner.Id, command.CertificateNumber!.Trim()), CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, providerId);
         return [awarded, .. CertificationRules.After(practitioner, [awarded], today)];
     }
 }

@@ -121,7 +121,8 @@ public abstract record CompletionDecision
         if (practitioner is null) return new NoSuchPractitioner($"No practitioner {practitionerId}.");
 
         var completed = new TrainingCompleted(newCompletionId, poster.ProviderId, poster.ProviderName, command.ProviderReference,
-            command.CourseCode, command.CourseTitle, command.CompletedOn, command.Outcome, command.Score, command.CpdPoints, command.EvidenceUrl);
+            command.CourseCode, command.CourseTitle, command.CompletedOn, command.Outcome, command.Score, command.CpdPoints,
+            PersonalText.OfOptional(practitionerId, command.EvidenceUrl));
         // A new pass of a certification's exam, or CPD points that meet a cycle, renew it there and then.
         IReadOnlyList<object> events = [completed, .. CertificationRules.After(practitioner, [completed], Clock.DayOf(now))];
         var newReceipt = new CompletionReceipt

@@ -20,7 +20,7 @@ public sealed record IntakeItem(PractitionerRef Target, Completion Completion);
 /// practitioners found by email), decides each in order against that state plus the batch's own
 /// earlier decisions, and commits once. A commit that loses a race is retried whole.
 /// </summary>
-public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, ILogger<CompletionIntake> logger)
+public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, KeyRing keys, ILogger<CompletionIntake> logger)
 {
     public DateOnly Today => clock.Today();
 
@@ -36,7 +36,7 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
 
         var first = session.CreateBatchQuery();
         var receiptsLoad = first.LoadMany<CompletionReceipt>().ById(items.Select(i => poster.ReceiptId(i.Completion)).Distinct().ToArray());
-        var emailsLoad = first.LoadMany<PractitionerEmail>().ById(items.Select(i => i.Target.Email).OfType<string>().Select(PractitionerEmail.Key).Distinct().ToArray());
+        var emailsLoad = first.LoadMany<PractitionerEmail>().ById(items.Select(i => i.Target.Email).OfType<string>().Select(keys.EmailLookupKey).Distinct().ToArray());
         var streams = new Dictionary<Guid, Task<IEventStream<Practitioner>>>();
         // The all-zero id names nobody, and Marten refuses it as a stream id.
         foreach (var id in items.Select(i => i.Target.Id).OfType<Guid>().Where(id => !UnusableIds.IsUnusable(id)).Distinct())
@@ -60,7 +60,7 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
             var (target, completion) = items[i];
             Guid practitionerId;
             if (target.Id is { } id) practitionerId = id;
-            else if (emails.TryGetValue(PractitionerEmail.Key(target.Email!), out var found)) practitionerId = found;
+            else if (emails.TryGetValue(keys.EmailLookupKey(target.Email!), out var found)) practitionerId = found;
             else
             {
                 outcomes[i] = IngestOutcome.NotFound($"No practitioner is registered with the email '{target.Email}'.");

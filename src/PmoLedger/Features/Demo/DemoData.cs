@@ -43,7 +43,7 @@ public static class DemoData
     /// Loads the data set into an empty ledger. With an outbox (a running service) the future career
     /// steps are scheduled as durable messages in the same transactions, as the API would.
     /// </summary>
-    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, IMartenOutbox? outbox, TimeProvider clock, CancellationToken ct)
+    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, KeyRing keys, IMartenOutbox? outbox, TimeProvider clock, CancellationToken ct)
     {
         await using (var query = store.QuerySession())
         {
@@ -70,8 +70,9 @@ public static class DemoData
         foreach (var (name, email, career) in Practitioners)
         {
             var id = ids[name] = Guid.CreateVersion7();
-            session.Insert(new PractitionerEmail { Id = PractitionerEmail.Key(email), PractitionerId = id });
-            session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, name, email, today));
+            session.Insert(new PractitionerEmail { Id = keys.EmailLookupKey(email), PractitionerId = id });
+            keys.Store(session, id);
+            session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, PersonalText.Of(id, name), PersonalText.Of(id, email), today));
             await session.SaveChangesAsync(ct);
 
             foreach (var step in career)
@@ -134,17 +135,18 @@ public static class DemoData
         {
             await Record(priya, p =>
             {
-                var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, points, title,
-                    "What worked, what I would change, and what the team asked for next time.", awardedOn.AddMonths(monthsAfter), null);
+                var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, points, PersonalText.Of(priya, title),
+                    PersonalText.Of(priya, "What worked, what I would change, and what the team asked for next time."), awardedOn.AddMonths(monthsAfter), null);
                 return [logged, .. CertificationRules.After(p, [logged], today)];
             });
         }
 
         await Complete(ids["Tom Okafor"], "PA-2025-0342", "PLAN-101", "Planning and scheduling fundamentals", today.AddMonths(-8), 7);
 
-        await Record(ids["Alex Morgan"], _ =>
+        var alex = ids["Alex Morgan"];
+        await Record(alex, _ =>
         [
-            new GoalSet(Guid.CreateVersion7(), DevelopmentDimension.FormalTraining, "Pass the P3O Foundation exam",
+            new GoalSet(Guid.CreateVersion7(), DevelopmentDimension.FormalTraining, PersonalText.Of(alex, "Pass the P3O Foundation exam"),
                 null, CareerLevel.Working, today.AddMonths(9), today)
         ]);
     }
@@ -154,7 +156,7 @@ public static class DemoData
 }
 
 /// <summary>In Development, the first start on an empty database loads the demo data (Demo:SeedOnStart).</summary>
-public sealed class DemoDataOnFirstStart(IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock,
+public sealed class DemoDataOnFirstStart(IDocumentStore store, KeyRing keys, IServiceScopeFactory scopes, TimeProvider clock,
     IConfiguration configuration, ILogger<DemoDataOnFirstStart> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
@@ -162,7 +164,7 @@ public sealed class DemoDataOnFirstStart(IDocumentStore store, IServiceScopeFact
         if (!configuration.GetValue("Demo:SeedOnStart", false)) return;
         using var scope = scopes.CreateScope();
         var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-        if (await DemoData.SeedIfEmptyAsync(store, outbox, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
+        if (await DemoData.SeedIfEmptyAsync(store, keys, outbox, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
     }
 }
 
@@ -176,7 +178,7 @@ public sealed class SeedDemoCommand : JasperFxAsyncCommand<NetCoreInput>
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         // The service is not running here, so no messages can be scheduled: the first start of the
         // service in Development seeds with them, and is the better way to get the demo data.
-        var seeded = await DemoData.SeedIfEmptyAsync(store, null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
+        var seeded = await DemoData.SeedIfEmptyAsync(store, host.Services.GetRequiredService<KeyRing>(), null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
         Console.WriteLine(seeded
             ? "Demo data loaded (without the scheduled two-year career step of the newest analyst; the service's first start in Development seeds with it)."
             : "The ledger already holds data; nothing was loaded.");

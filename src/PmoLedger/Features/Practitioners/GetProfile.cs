@@ -14,7 +14,8 @@ public sealed class PractitionerProfile
 {
     public Guid Id { get; set; }
     public string FullName { get; set; } = "";
-    public string Email { get; set; } = "";
+    /// <summary>Null once the practitioner's personal data is erased (docs/privacy.md).</summary>
+    public string? Email { get; set; } = "";
     public ImmutableList<RoleRecord> Roles { get; set; } = [];
 
     /// <summary>Provider-posted completions that still count (revoked ones do not).</summary>
@@ -42,6 +43,9 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
             case RoleStarted or RoleEnded:
                 profile.Roles = Career.Fold(profile.Roles, e.Data);
                 break;
+            case PersonalDataErased:
+                profile.Email = null;
+                break;
             case TrainingCompleted:
                 profile.Completions++;
                 break;
@@ -66,7 +70,7 @@ public sealed record CertificationView(
     Guid CertificationId, string Code, string Name, string CertificateNumber, DateOnly AwardedOn, DateOnly RenewBy, CertificationStatus Status);
 
 public sealed record ProfileView(
-    Guid Id, string FullName, string Email, CareerLevel CareerLevel, decimal PmoExperienceYears,
+    Guid Id, string FullName, string? Email, CareerLevel CareerLevel, decimal PmoExperienceYears,
     CurrentRoleView? CurrentRole, IReadOnlyList<CertificationView> Certifications, int Completions, int Version)
 {
     /// <summary>The profile as it reads on <paramref name="day"/>: the same projection, with time-dependent figures for that day.</summary>
