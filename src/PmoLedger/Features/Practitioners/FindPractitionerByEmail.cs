@@ -11,9 +11,9 @@ public static class FindPractitionerByEmailEndpoint
     /// <summary>Exact match only (case-insensitive): providers may find a learner they know, not browse the register.</summary>
     [WolverineGet("/api/practitioners", OperationId = "findPractitionerByEmail")]
     [Authorize(Roles = $"{Roles.Admin},{Roles.Provider}")]
-    public static async Task<IResult> Get(string? email, IQuerySession session, CancellationToken ct)
+    public static async Task<IResult> Get(string? email, IQuerySession session, KeyRing keys, CancellationToken ct)
     {
-        var claim = await session.LoadAsync<PractitionerEmail>(PractitionerEmail.Key(email!), ct);
+        var claim = await session.LoadAsync<PractitionerEmail>(keys.EmailLookupKey(email!), ct);
         var profile = claim is null ? null : await session.LoadAsync<PractitionerProfile>(claim.PractitionerId, ct);
         return profile is null
             ? Results.Problem(Problems.NotFound("No practitioner is registered with that email."))
