@@ -8,7 +8,10 @@ namespace PmoLedger.Web;
 
 /// <summary>
 /// Someone who works on the ledger rather than being recorded in it: an admin, an auditor, or a
-/// provider's staff member bound to that provider. Keyed by the normalised email, so one address is one account.
+/// provider's staff member bound to that provider. Keyed by the address's keyed hash
+/// (<see cref="KeyRing.EmailLookupKey"/>), as practitioners' addresses are, so one address is one account and
+/// a lookup never compares plain addresses. The address itself is kept: it is who the staff member acts as on
+/// the events they cause, and what an admin sees in the staff list (docs/privacy.md, "Staff accounts").
 /// </summary>
 public sealed class StaffMember
 {
@@ -21,8 +24,11 @@ public sealed class StaffMember
     public string? AddedBy { get; set; }
 }
 
-/// <summary>Everything one email address may sign in as: a practitioner record, a staff role, or both.</summary>
-public sealed record Account(string Email, string DisplayName, Guid? PractitionerId, StaffMember? Staff, string? ProviderName = null)
+/// <summary>
+/// Everything one email address may sign in as: a practitioner record, a staff role, or both. Found by the
+/// address's keyed hash, which is all a sign-in link keeps.
+/// </summary>
+public sealed record Account(string LookupKey, string DisplayName, Guid? PractitionerId, StaffMember? Staff, string? ProviderName = null)
 {
     public const string Scheme = CookieAuthenticationDefaults.AuthenticationScheme;
 
@@ -35,8 +41,8 @@ public sealed record Account(string Email, string DisplayName, Guid? Practitione
         var claims = new List<Claim>
         {
             // Events record who caused them: staff by their address, practitioners by their id as the API's tokens do.
+            // No email claim: the ticket is stored (WebSession) and nothing reads the address from it.
             new("sub", Staff is not null ? Staff.Email : $"practitioner:{PractitionerId}"),
-            new("email", Email),
             new("name", DisplayName)
         };
         if (PractitionerId is { } id)
@@ -56,26 +62,26 @@ public sealed record Account(string Email, string DisplayName, Guid? Practitione
         return new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme, "sub", Roles.RoleClaim));
     }
 
-    public static async Task<Account?> FindAsync(IQuerySession session, string email, CancellationToken ct)
+    public static async Task<Account?> FindAsync(IQuerySession session, string key, CancellationToken ct)
     {
-        var key = PractitionerEmail.Key(email);
         var staff = await session.LoadAsync<StaffMember>(key, ct);
         var claim = await session.LoadAsync<PractitionerEmail>(key, ct);
         var profile = claim is null ? null : await session.LoadAsync<PractitionerProfile>(claim.PractitionerId, ct);
         if (staff is null && profile is null) return null;
         var provider = staff?.ProviderId is { } providerId ? await session.LoadAsync<Provider>(providerId, ct) : null;
-        return new Account(staff?.Email ?? profile!.Email, profile?.FullName ?? staff!.FullName, profile?.Id, staff, provider?.Name);
+        return new Account(key, profile?.FullName ?? staff!.FullName, profile?.Id, staff, provider?.Name);
     }
 }
 
 /// <summary>
 /// A one-time sign-in link as stored: only the SHA-256 of its secret, so a copy of the database
-/// cannot sign anyone in. Versioned, so two clicks racing on one link cannot both succeed.
+/// cannot sign anyone in, and the account's lookup key rather than its address. Versioned, so two
+/// clicks racing on one link cannot both succeed.
 /// </summary>
 public sealed class SignInLink
 {
     public string Id { get; set; } = "";
-    public string Email { get; set; } = "";
+    public string AccountKey { get; set; } = "";
     public DateTimeOffset IssuedAt { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
     public DateTimeOffset? UsedAt { get; set; }
@@ -88,10 +94,10 @@ public static class SignInLinks
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(15);
 
     /// <summary>A new link: the secret for the email, and the record that keeps only its hash.</summary>
-    public static (string Secret, SignInLink Stored) Issue(string email, DateTimeOffset now)
+    public static (string Secret, SignInLink Stored) Issue(string accountKey, DateTimeOffset now)
     {
         var secret = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-        return (secret, new SignInLink { Id = Hash(secret), Email = email, IssuedAt = now, ExpiresAt = now + Lifetime });
+        return (secret, new SignInLink { Id = Hash(secret), AccountKey = accountKey, IssuedAt = now, ExpiresAt = now + Lifetime });
     }
 
     public static string Hash(string secret) =>
@@ -109,11 +115,11 @@ public static class SignInLinks
     public static string Url(string baseUrl, string secret) => $"{baseUrl.TrimEnd('/')}/signin/{secret}";
 
     /// <summary>Issues and stores a link for an existing account, or returns null for an unknown address.</summary>
-    public static async Task<string?> CreateAsync(IDocumentSession session, string email, DateTimeOffset now, CancellationToken ct)
+    public static async Task<string?> CreateAsync(IDocumentSession session, KeyRing keys, string email, DateTimeOffset now, CancellationToken ct)
     {
-        var account = await Account.FindAsync(session, email, ct);
+        var account = await Account.FindAsync(session, keys.EmailLookupKey(email), ct);
         if (account is null) return null;
-        var (secret, stored) = Issue(account.Email, now);
+        var (secret, stored) = Issue(account.LookupKey, now);
         session.Store(stored);
         // A day after expiry a link is only a hash nobody can use; keep the recent ones so a late click hears why.
         var stale = now - Lifetime - TimeSpan.FromDays(1);

@@ -32,32 +32,32 @@ public static class StaffAccounts
         return problems;
     }
 
-    public static StaffMember New(string email, string fullName, string role, Guid? providerId, DateTimeOffset now, string? addedBy) => new()
+    public static StaffMember New(KeyRing keys, string email, string fullName, string role, Guid? providerId, DateTimeOffset now, string? addedBy) => new()
     {
-        Id = PractitionerEmail.Key(email), Email = email.Trim(), FullName = fullName.Trim(), Role = role,
+        Id = keys.EmailLookupKey(email), Email = email.Trim(), FullName = fullName.Trim(), Role = role,
         ProviderId = providerId, AddedAt = now, AddedBy = addedBy
     };
 
     /// <summary>Adds a staff account, or says which field is wrong; an address already on staff is a conflict.</summary>
-    public static async Task<ProblemDetails> AddAsync(IDocumentSession session, InviteStaff? command, TimeProvider clock, string? addedBy, CancellationToken ct)
+    public static async Task<ProblemDetails> AddAsync(IDocumentSession session, KeyRing keys, InviteStaff? command, TimeProvider clock, string? addedBy, CancellationToken ct)
     {
         var problems = Check(command);
         if (!problems.Any && command!.ProviderId is { } providerId
             && (await session.Events.FetchStreamStateAsync(providerId, ct))?.AggregateType != typeof(Provider))
             problems.Add("providerId", $"No provider {providerId}.");
         if (problems.Any) return problems.ToProblem();
-        session.Insert(New(command!.Email!, command.FullName!, command.Role!, command.ProviderId, clock.GetUtcNow(), addedBy));
+        session.Insert(New(keys, command!.Email!, command.FullName!, command.Role!, command.ProviderId, clock.GetUtcNow(), addedBy));
         await session.SaveChangesAsync(ct);
         return WolverineContinue.NoProblems;
     }
 
     /// <summary>Adds the account and mails its first sign-in link; the person can ask for a new link from the home page later.</summary>
-    public static async Task<ProblemDetails> InviteAsync(IDocumentSession session, InviteStaff? command, TimeProvider clock, Mailer mailer,
+    public static async Task<ProblemDetails> InviteAsync(IDocumentSession session, KeyRing keys, InviteStaff? command, TimeProvider clock, Mailer mailer,
         string baseUrl, string? addedBy, CancellationToken ct)
     {
-        var problem = await AddAsync(session, command, clock, addedBy, ct);
+        var problem = await AddAsync(session, keys, command, clock, addedBy, ct);
         if (!WebRead.Allowed(problem)) return problem;
-        var secret = await SignInLinks.CreateAsync(session, command!.Email!, clock.GetUtcNow(), ct);
+        var secret = await SignInLinks.CreateAsync(session, keys, command!.Email!, clock.GetUtcNow(), ct);
         await mailer.SendAsync(command.Email!.Trim(), "You have been invited to PmoLedger", SignInMail.Text(SignInLinks.Url(baseUrl, secret!)), ct);
         return problem;
     }
@@ -67,10 +67,10 @@ public static class InviteStaffEndpoint
 {
     [WolverinePost("/api/staff", OperationId = "inviteStaff")]
     [Authorize(Roles = Roles.Admin)]
-    public static async Task<IResult> Post(InviteStaff? command, IDocumentSession session, TimeProvider clock, Mailer mailer,
+    public static async Task<IResult> Post(InviteStaff? command, IDocumentSession session, KeyRing keys, TimeProvider clock, Mailer mailer,
         WebSettings web, HttpContext http, ClaimsPrincipal user, CancellationToken ct)
     {
-        var problem = await StaffAccounts.InviteAsync(session, command, clock, mailer, web.BaseUrl(http.Request), user.Identity?.Name, ct);
+        var problem = await StaffAccounts.InviteAsync(session, keys, command, clock, mailer, web.BaseUrl(http.Request), user.Identity?.Name, ct);
         return WebRead.Allowed(problem)
             ? Results.Created("/api/staff", new StaffInvited(command!.Email!.Trim(), command.Role!))
             : Results.Problem(problem);
@@ -115,7 +115,7 @@ public sealed class AddStaffCommand : JasperFxAsyncCommand<AddStaffInput>
         {
             try
             {
-                return await StaffAccounts.AddAsync(session, new InviteStaff(input.EmailFlag, input.NameFlag, input.RoleFlag, provider),
+                return await StaffAccounts.AddAsync(session, services.GetRequiredService<KeyRing>(), new InviteStaff(input.EmailFlag, input.NameFlag, input.RoleFlag, provider),
                     services.GetRequiredService<TimeProvider>(), "add-staff", CancellationToken.None);
             }
             catch (DocumentAlreadyExistsException)
@@ -146,7 +146,7 @@ public sealed class SignInLinkCommand : JasperFxAsyncCommand<SignInLinkInput>
     {
         var link = await LedgerCommand.RunAsync(input, async (session, services) =>
         {
-            var secret = await SignInLinks.CreateAsync(session, input.EmailFlag, services.GetRequiredService<TimeProvider>().GetUtcNow(), CancellationToken.None);
+            var secret = await SignInLinks.CreateAsync(session, services.GetRequiredService<KeyRing>(), input.EmailFlag, services.GetRequiredService<TimeProvider>().GetUtcNow(), CancellationToken.None);
             return secret is null ? null : SignInLinks.Url(services.GetRequiredService<WebSettings>().PublicUrl ?? "http://127.0.0.1:5080", secret);
         });
         if (link is null)

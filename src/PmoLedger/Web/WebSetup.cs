@@ -189,7 +189,7 @@ public static class WebSetup
 }
 
 /// <summary>In Development, the first start on an empty database adds the demo staff (Demo:SeedOnStart).</summary>
-public sealed class DemoStaffOnFirstStart(IDocumentStore store, TimeProvider clock, IConfiguration configuration) : BackgroundService
+public sealed class DemoStaffOnFirstStart(IDocumentStore store, KeyRing keys, TimeProvider clock, IConfiguration configuration) : BackgroundService
 {
     public const string DemoProvider = "PMO Academy";
 
@@ -216,7 +216,7 @@ public sealed class DemoStaffOnFirstStart(IDocumentStore store, TimeProvider clo
         foreach (var (email, name, role) in Staff)
         {
             if (role == Roles.Provider && provider is null) continue;
-            session.Store(StaffAccounts.New(email, name, role, role == Roles.Provider ? provider!.Id : null, clock.GetUtcNow(), "demo-seed"));
+            session.Store(StaffAccounts.New(keys, email, name, role, role == Roles.Provider ? provider!.Id : null, clock.GetUtcNow(), "demo-seed"));
         }
         await session.SaveChangesAsync(ct);
     }

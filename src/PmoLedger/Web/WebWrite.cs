@@ -11,7 +11,7 @@ namespace PmoLedger.Web;
 public sealed class WebWrite(IDocumentSession session, IMartenOutbox outbox)
 {
     public async Task<ProblemDetails> OnPractitioner(ClaimsPrincipal user, Guid id, Func<Practitioner, ProblemDetails> validate,
-        Func<Practitioner, IMessageBus, Task<IEnumerable<object>>> decide, CancellationToken ct)
+        Func<Practitioner, (IEnumerable<object> Events, OutgoingMessages Messages)> decide, CancellationToken ct)
     {
         session.LastModifiedBy = user.Identity?.Name;
         outbox.Enroll(session);
@@ -19,7 +19,14 @@ public sealed class WebWrite(IDocumentSession session, IMartenOutbox outbox)
         if (stream.Aggregate is null) return Problems.NotFound($"No practitioner {id}.");
         var problem = validate(stream.Aggregate);
         if (!WebRead.Allowed(problem)) return problem;
-        stream.AppendMany((await decide(stream.Aggregate, outbox)).ToArray());
+        var (events, messages) = decide(stream.Aggregate);
+        stream.AppendMany(events.ToArray());
+        // The route returns its side effects as cascading messages; here they go through the outbox the session is enrolled in.
+        foreach (var message in messages)
+        {
+            if (message is ISendMyself scheduled) await scheduled.ApplyAsync((IMessageContext)outbox);
+            else await outbox.PublishAsync(message);
+        }
         try
         {
             await session.SaveChangesAsync(ct);

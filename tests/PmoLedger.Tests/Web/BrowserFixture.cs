@@ -12,8 +12,10 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Playwright;
 using MimeKit;
 using Npgsql;
+using PmoLedger.Features.Demo;
 using PmoLedger.Infrastructure;
 using PmoLedger.Web;
+using Serilog.Core;
 using Wolverine;
 
 namespace PmoLedger.Tests.Web;
@@ -24,12 +26,14 @@ namespace PmoLedger.Tests.Web;
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
-    private sealed class Factory(TestClock clock) : WebApplicationFactory<Program>
+    private sealed class Factory(TestClock clock, CapturedLog log) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(clock);
+            services.AddSingleton<ILogEventSink>(log);
+            services.ConfigureMarten(opts => opts.Listeners.Add(log));
             services.RunWolverineInSoloMode();
             services.DisableAllExternalWolverineTransports();
         });
@@ -39,6 +43,9 @@ public sealed class BrowserFixture : IAsyncLifetime
     private IPlaywright _playwright = null!;
 
     public TestClock Clock { get; } = new();
+
+    /// <summary>The web service's whole log and every name and email registered in it (the demo data included), checked as AppFixture checks the API's.</summary>
+    public CapturedLog Log { get; } = new();
     public string BaseUrl { get; private set; } = "";
     public string MailDirectory { get; } = Path.Combine(Path.GetTempPath(), $"pmoledger-web-tests-{Guid.NewGuid():N}");
     public IBrowser Browser { get; private set; } = null!;
@@ -56,7 +63,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("Marten__DaemonMode", "Solo");
         Environment.SetEnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Development");
 
-        _factory = new Factory(Clock);
+        _factory = new Factory(Clock, Log);
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         BaseUrl = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -84,6 +91,10 @@ public sealed class BrowserFixture : IAsyncLifetime
         _playwright.Dispose();
         await _factory.DisposeAsync();
         if (Directory.Exists(MailDirectory)) Directory.Delete(MailDirectory, recursive: true);
+        var leaks = Log.Leaks();
+        File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "browser-log.txt"), Log.Text());
+        if (leaks.Count > 0)
+            throw new InvalidOperationException($"The log of the browser tests contains personal data of practitioners: {string.Join(", ", leaks.Take(5))}");
     }
 
     /// <summary>
@@ -135,7 +146,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         await using var session = Services.GetRequiredService<IDocumentStore>().QuerySession();
         var claim = await session.LoadAsync<PmoLedger.Features.Practitioners.PractitionerEmail>(
-            PmoLedger.Features.Practitioners.PractitionerEmail.Key(email));
+            Services.GetRequiredService<KeyRing>().EmailLookupKey(email));
         return claim!.PractitionerId;
     }
 

@@ -7,7 +7,7 @@ namespace PmoLedger.Web.Pages.Admin;
 
 /// <summary>Providers, staff and practitioners, each added through the API's own validation and decision.</summary>
 [WebAuthorize(Roles.Admin)]
-public sealed class IndexModel(IDocumentSession session, TimeProvider clock, Mailer mailer, WebSettings web) : PageModel
+public sealed class IndexModel(IDocumentSession session, KeyRing keys, TimeProvider clock, Mailer mailer, WebSettings web) : PageModel
 {
     public IReadOnlyList<Provider> Providers { get; private set; } = [];
     public IReadOnlyList<StaffMember> Staff { get; private set; } = [];
@@ -66,7 +66,7 @@ public sealed class IndexModel(IDocumentSession session, TimeProvider clock, Mai
         ProblemDetails problem;
         try
         {
-            problem = await StaffAccounts.InviteAsync(session, command, clock, mailer, web.BaseUrl(Request), User.Identity?.Name, ct);
+            problem = await StaffAccounts.InviteAsync(session, keys, command, clock, mailer, web.BaseUrl(Request), User.Identity?.Name, ct);
         }
         catch (DocumentAlreadyExistsException)
         {
@@ -80,7 +80,7 @@ public sealed class IndexModel(IDocumentSession session, TimeProvider clock, Mai
     {
         var command = new RegisterPractitioner(fullName, email);
         if (Failed("practitioner", RegisterPractitionerEndpoint.Validate(command), ("fullName", fullName), ("email", email))) return await Again(ct);
-        var (created, start) = RegisterPractitionerEndpoint.Post(command, session, clock);
+        var (created, start) = RegisterPractitionerEndpoint.Post(command, session, keys, clock);
         session.LastModifiedBy = User.Identity?.Name;
         start.Execute(session);
         try

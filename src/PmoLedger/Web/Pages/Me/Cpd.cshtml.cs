@@ -58,7 +58,11 @@ public sealed class CpdModel(IQuerySession session, WebWrite write, TimeProvider
         }
 
         var outcome = await write.OnPractitioner(User, id, _ => validation,
-            async (practitioner, bus) => (await LogCpdActivityEndpoint.Post(command, practitioner, clock, bus)).Item2, ct);
+            practitioner =>
+            {
+                var (_, events, messages) = LogCpdActivityEndpoint.Post(command, practitioner, clock);
+                return (events, messages);
+            }, ct);
         if (!WebRead.Allowed(outcome))
         {
             Errors = WebWrite.Errors(outcome);

@@ -33,7 +33,7 @@ public sealed class PlanModel(IQuerySession session, WebWrite write, TimeProvide
         var command = new SetGoal(dimension, description, Blank(targetRoleFamily), Blank(targetLevel), WebWrite.ReadDate(targetDate, "targetDate", unreadable));
         var validation = SetGoalEndpoint.Validate(command, clock);
         var outcome = unreadable.Any || !WebRead.Allowed(validation) ? new Problems().ToProblem() : await write.OnPractitioner(User, id, _ => validation,
-            (practitioner, _) => Task.FromResult<IEnumerable<object>>([SetGoalEndpoint.Post(command, practitioner, clock).Item2]), ct);
+            practitioner => ([SetGoalEndpoint.Post(command, practitioner, clock).Item2], []), ct);
         var errors = WebWrite.Merge(validation, unreadable);
         foreach (var (field, messages) in WebWrite.Errors(outcome)) errors[field] = messages;
         if (errors.Count == 0) return RedirectToPage(new { done = "The goal is on your plan." });
@@ -56,7 +56,7 @@ public sealed class PlanModel(IQuerySession session, WebWrite write, TimeProvide
         var parts = evidence?.Split(':', 2);
         var command = new AchieveGoal(parts is [var kind, var evidenceId] ? new EvidenceLink(kind, Guid.TryParse(evidenceId, out var e) ? e : null) : null);
         var outcome = await write.OnPractitioner(User, id, practitioner => AchieveGoalEndpoint.Validate(command, goalId, practitioner),
-            (practitioner, _) => Task.FromResult<IEnumerable<object>>([AchieveGoalEndpoint.Post(command, goalId, practitioner, clock)]), ct);
+            practitioner => ([AchieveGoalEndpoint.Post(command, goalId, practitioner, clock)], []), ct);
         if (WebRead.Allowed(outcome)) return RedirectToPage(new { done = "The goal is marked achieved." });
         FormWithErrors = "achieve";
         AchievingGoal = goalId;

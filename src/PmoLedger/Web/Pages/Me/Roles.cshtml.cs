@@ -46,7 +46,7 @@ public sealed class RolesModel(IQuerySession session, WebWrite write, TimeProvid
             Form.Industry, Blank(Form.OfficeType), WebWrite.ReadDate(Form.StartedOn, "startedOn", unreadable), Form.Concurrent);
         var outcome = unreadable.Any ? unreadable.ToProblem() : await write.OnPractitioner(User, id,
             practitioner => ChangeRoleEndpoint.Validate(command, practitioner, clock),
-            async (practitioner, bus) => await ChangeRoleEndpoint.Post(command, practitioner, clock, bus), ct);
+            practitioner => ChangeRoleEndpoint.Post(command, practitioner, clock), ct);
         if (WebRead.Allowed(outcome)) return RedirectToPage(new { done = $"{Form.Title!.Trim()} is recorded." });
         return await Failed("start", outcome, id, ct);
     }
@@ -58,7 +58,7 @@ public sealed class RolesModel(IQuerySession session, WebWrite write, TimeProvid
         var command = new EndRole(WebWrite.ReadDate(endedOn, "endedOn", unreadable), roleId);
         var outcome = unreadable.Any ? unreadable.ToProblem() : await write.OnPractitioner(User, id,
             practitioner => EndRoleEndpoint.Validate(command, practitioner, clock),
-            async (practitioner, bus) => await EndRoleEndpoint.Post(command, practitioner, clock, bus), ct);
+            practitioner => EndRoleEndpoint.Post(command, practitioner, clock), ct);
         if (WebRead.Allowed(outcome)) return RedirectToPage(new { done = "The role is ended." });
         EndingRole = roleId;
         return await Failed("end", outcome, id, ct);

@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 using PmoLedger.Features.Completions;
 
 namespace PmoLedger.Web.Pages.ProviderStaff;
 
 /// <summary>A provider's own postings: upload a CSV, read what went in, revoke with a reason — all through the API's code.</summary>
 [WebAuthorize(Roles.Provider)]
-public sealed class IndexModel(IQuerySession session, IDocumentStore store, IMartenOutbox outbox, TimeProvider clock) : PageModel
+public sealed class IndexModel(IQuerySession session, IDocumentStore store, CompletionIntake intake, TimeProvider clock,
+    IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<RevokeCompletion> logger) : PageModel
 {
     public ProviderCompletionPage? Completions { get; private set; }
     public string? Course { get; private set; }
@@ -35,14 +37,14 @@ public sealed class IndexModel(IQuerySession session, IDocumentStore store, IMar
             return await Show(providerId, null, null, null, null, ct);
         }
         using var reader = new StreamReader(csv.OpenReadStream());
-        var (entries, problem) = CompletionBatch.ReadCsv(await reader.ReadToEndAsync(ct));
+        var (items, problem) = PostCompletionBatchEndpoint.ReadCsv(await reader.ReadToEndAsync(ct), json.Value.SerializerOptions);
         if (problem is not null)
         {
             UploadErrors = Messages(problem);
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return await Show(providerId, null, null, null, null, ct);
         }
-        Uploaded = await CompletionBatch.Ingest(store, outbox, clock, Poster.From(User), entries!, ct);
+        Uploaded = await PostCompletionBatchEndpoint.Record(items!, Poster.From(User), intake, ct);
         return await Show(providerId, null, null, null, null, ct);
     }
 
@@ -52,13 +54,12 @@ public sealed class IndexModel(IQuerySession session, IDocumentStore store, IMar
     {
         if (!Allowed(out var providerId) || !WebRead.Allowed(CompleteTrainingEndpoint.Before(User))) return StatusCode(403);
         var unreadable = new Problems();
-        var completion = new CompleteTraining(providerReference, new CourseInput(courseCode, courseTitle),
-            WebWrite.ReadDate(completedOn, "completedOn", unreadable), outcome, WebWrite.ReadNumber(score, "score", unreadable),
-            WebWrite.ReadNumber(cpdPoints, "cpdPoints", unreadable), string.IsNullOrWhiteSpace(evidenceUrl) ? null : evidenceUrl.Trim());
-        var entry = unreadable.Any
-            ? new BatchEntry(null, null, unreadable.ToProblem())
-            : new BatchEntry(new BatchTarget(null, string.IsNullOrWhiteSpace(practitionerEmail) ? null : practitionerEmail), completion);
-        var result = (await CompletionBatch.Ingest(store, outbox, clock, Poster.From(User), [entry], ct)).Single();
+        var item = new BatchItem(null, string.IsNullOrWhiteSpace(practitionerEmail) ? null : practitionerEmail, providerReference,
+            new CourseInput(courseCode, courseTitle), WebWrite.ReadDate(completedOn, "completedOn", unreadable), outcome,
+            WebWrite.ReadNumber(score, "score", unreadable), WebWrite.ReadNumber(cpdPoints, "cpdPoints", unreadable),
+            string.IsNullOrWhiteSpace(evidenceUrl) ? null : evidenceUrl.Trim());
+        var result = (await PostCompletionBatchEndpoint.Record([unreadable.Any ? (null, unreadable.ToProblem()) : (item, null)],
+            Poster.From(User), intake, ct)).Single();
         if (result.Status is 200 or 201)
             return RedirectToPage(new { done = result.Status == 201 ? $"{providerReference} is recorded." : $"{providerReference} was already recorded." });
         OneErrors = Messages(result.Problem);
@@ -82,7 +83,7 @@ public sealed class IndexModel(IQuerySession session, IDocumentStore store, IMar
         var problem = RevokeCompletionEndpoint.Validate(command);
         if (WebRead.Allowed(problem))
         {
-            var result = await RevokeCompletionEndpoint.Post(completionId, command, User, store, clock, ct);
+            var result = await RevokeCompletionEndpoint.Post(completionId, command, User, store, clock, logger, ct);
             if (result is not ProblemHttpResult failed) return RedirectToPage(new { done = "The completion is revoked; it stays in the history, marked revoked." });
             problem = failed.ProblemDetails;
         }

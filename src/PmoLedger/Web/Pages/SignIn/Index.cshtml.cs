@@ -6,7 +6,7 @@ namespace PmoLedger.Web.Pages.SignIn;
 public sealed record SignInForm(string? Email = null, string? Error = null);
 
 /// <summary>Asking for a link. Known and unknown addresses get the same answer, so the form reveals no accounts.</summary>
-public sealed class SignInModel(IDocumentSession session, TimeProvider clock, Mailer mailer, SignInLimiter limiter, WebSettings web) : PageModel
+public sealed class SignInModel(IDocumentSession session, KeyRing keys, TimeProvider clock, Mailer mailer, SignInLimiter limiter, WebSettings web) : PageModel
 {
     public SignInForm Form { get; private set; } = new();
     public bool Sent { get; private set; }
@@ -30,7 +30,7 @@ public sealed class SignInModel(IDocumentSession session, TimeProvider clock, Ma
             return Page();
         }
 
-        var secret = await SignInLinks.CreateAsync(session, email, clock.GetUtcNow(), ct);
+        var secret = await SignInLinks.CreateAsync(session, keys, email, clock.GetUtcNow(), ct);
         if (secret is not null)
         {
             await mailer.SendAsync(email, "Your PmoLedger sign-in link", SignInMail.Text(SignInLinks.Url(web.BaseUrl(Request), secret)), ct);

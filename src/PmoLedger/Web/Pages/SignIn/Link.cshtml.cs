@@ -19,7 +19,7 @@ public sealed class SignInLinkModel(IDocumentSession session, TimeProvider clock
         var now = clock.GetUtcNow();
         var link = await session.LoadAsync<SignInLink>(SignInLinks.Hash(secret), ct);
         var outcome = SignInLinks.Decide(link, now);
-        var account = outcome == Redemption.SignedIn ? await Account.FindAsync(session, link!.Email, ct) : null;
+        var account = outcome == Redemption.SignedIn ? await Account.FindAsync(session, link!.AccountKey, ct) : null;
         if (account is null)
         {
             Outcome = outcome == Redemption.SignedIn ? Redemption.Unknown : outcome;
