@@ -16,8 +16,12 @@ public class StaffTests(AppFixture fixture) : IntegrationContext(fixture)
         });
         await using (var session = Store.QuerySession())
         {
-            var staff = await session.LoadAsync<StaffMember>("rene.auditor@example.org");
+            // Found by the address's keyed hash, in any case; never stored under the address itself.
+            (await session.LoadAsync<StaffMember>("rene.auditor@example.org")).ShouldBeNull();
+            var staff = await session.LoadAsync<StaffMember>(Keys.EmailLookupKey("rene.auditor@example.org"));
             staff.ShouldNotBeNull();
+            // The invitation's sign-in link keeps the account's lookup key, not the address.
+            (await session.Query<SignInLink>().SingleAsync()).AccountKey.ShouldBe(staff.Id);
             staff.Role.ShouldBe("auditor");
             staff.AddedBy.ShouldBe("admin@test");
         }

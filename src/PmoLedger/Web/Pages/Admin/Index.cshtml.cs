@@ -73,7 +73,8 @@ public sealed class IndexModel(IDocumentSession session, KeyRing keys, TimeProvi
             problem = Problems.BadRequest("email", "This address already has a staff account.");
         }
         if (Failed("staff", problem, ("email", email), ("fullName", fullName), ("role", role), ("providerId", providerId))) return await Again(ct);
-        return RedirectToPage(new { done = $"Invited {email!.Trim()} as {role}; the invitation mail carries a sign-in link." });
+        // The address stays out of the redirect's URL, which browsers keep in their history.
+        return RedirectToPage(new { done = $"Invited the new {role}; the invitation mail carries a sign-in link." });
     }
 
     public async Task<IActionResult> OnPostPractitionerAsync(string? fullName, string? email, CancellationToken ct)
@@ -92,7 +93,8 @@ public sealed class IndexModel(IDocumentSession session, KeyRing keys, TimeProvi
             Failed("practitioner", Problems.BadRequest("email", "A practitioner with this email is already registered."), ("fullName", fullName), ("email", email));
             return await Again(ct);
         }
-        return RedirectToPage(new { done = $"Registered {fullName!.Trim()} ({created.Id}).", q = fullName.Trim() });
+        // The name goes back only as the search (q, masked in the request log), not into the notice's URL.
+        return RedirectToPage(new { done = $"Registered practitioner {created.Id}.", q = fullName!.Trim() });
     }
 
     private bool Failed(string form, ProblemDetails problem, params (string Field, string? Value)[] entered)
