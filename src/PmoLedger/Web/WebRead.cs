@@ -24,3 +24,9 @@ public sealed class WebAuthorizeAttribute : AuthorizeAttribute
         Roles = roles;
     }
 }
+
+/// <summary>An API endpoint's answer sent from a page as it is, so a page serves the same bytes as the route.</summary>
+public sealed class EndpointResult(IResult result) : IActionResult
+{
+    public Task ExecuteResultAsync(ActionContext context) => result.ExecuteAsync(context.HttpContext);
+}
