@@ -18,8 +18,11 @@ public partial class CpdLedgerProjection : SingleStreamProjection<CpdLedger, Gui
 {
     public CpdLedgerProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
 
-    public override CpdLedger Evolve(CpdLedger? snapshot, Guid id, IEvent e)
+    public override CpdLedger? Evolve(CpdLedger? snapshot, Guid id, IEvent e)
     {
+        // The stream-type filter does not keep provider streams out of inline updates; a stream
+        // that never registered a practitioner makes no document (ProviderIsNotAPractitionerTests).
+        if (snapshot is null && e.Data is not PractitionerRegistered) return null;
         var ledger = snapshot ?? new CpdLedger { Id = id };
         ledger.Entries = CpdFacts.Fold(ledger.Entries, e.Data);
         ledger.Certifications = CertificationFacts.Fold(ledger.Certifications, e.Data);

@@ -66,8 +66,11 @@ public partial class DevelopmentPlanProjection : SingleStreamProjection<Developm
 {
     public DevelopmentPlanProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
 
-    public override DevelopmentPlan Evolve(DevelopmentPlan? snapshot, Guid id, IEvent e)
+    public override DevelopmentPlan? Evolve(DevelopmentPlan? snapshot, Guid id, IEvent e)
     {
+        // The stream-type filter does not keep provider streams out of inline updates; a stream
+        // that never registered a practitioner makes no document (ProviderIsNotAPractitionerTests).
+        if (snapshot is null && e.Data is not PractitionerRegistered) return null;
         var plan = snapshot ?? new DevelopmentPlan { Id = id };
         if (PlanFacts.IsPlan(e.Data))
         {

@@ -30,8 +30,11 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
     // Provider streams share the store; only practitioner streams make profiles.
     public PractitionerProfileProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
 
-    public override PractitionerProfile Evolve(PractitionerProfile? snapshot, Guid id, IEvent e)
+    public override PractitionerProfile? Evolve(PractitionerProfile? snapshot, Guid id, IEvent e)
     {
+        // The stream-type filter does not keep provider streams out of inline updates; a stream
+        // that never registered a practitioner makes no document (ProviderIsNotAPractitionerTests).
+        if (snapshot is null && e.Data is not PractitionerRegistered) return null;
         var profile = snapshot ?? new PractitionerProfile { Id = id };
         profile.Version++;
         switch (e.Data)

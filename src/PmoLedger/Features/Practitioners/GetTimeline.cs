@@ -50,8 +50,11 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
     // Provider streams share the store; only practitioner streams make timelines.
     public TimelineProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
 
-    public override Timeline Evolve(Timeline? snapshot, Guid id, IEvent e)
+    public override Timeline? Evolve(Timeline? snapshot, Guid id, IEvent e)
     {
+        // The stream-type filter does not keep provider streams out of inline updates; a stream
+        // that never registered a practitioner makes no document (ProviderIsNotAPractitionerTests).
+        if (snapshot is null && e.Data is not PractitionerRegistered) return null;
         var timeline = snapshot ?? new Timeline { Id = id };
         switch (e.Data)
         {
