@@ -8,6 +8,7 @@ using PmoLedger.Features.Completions;
 using PmoLedger.Features.Demo;
 using PmoLedger.Features.Providers;
 using PmoLedger.Infrastructure;
+using PmoLedger.Web;
 using Scalar.AspNetCore;
 using Serilog;
 using Wolverine;
@@ -33,6 +34,8 @@ try
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
     builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = LedgerExceptionHandler.Customize);
+    // Before the API's handler: failures on pages get an HTML page, the API keeps problem+json.
+    builder.Services.AddLedgerWeb(configuration);
     builder.Services.AddExceptionHandler<LedgerExceptionHandler>();
     builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment), ApiKeyAuthentication.Header, ApiKeyAuthentication.SchemeName)
         .AddProviderApiKeys();
@@ -85,6 +88,7 @@ try
     app.UseSerilogRequestLogging(LogRedaction.Configure);
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    app.UseLedgerWeb();
     app.UseMiddleware<BodyLimit>(configuration.GetValue("Api:MaxBodyBytes", 4L * 1024 * 1024));
     app.UseAuthentication();
     app.UseAuthorization();
@@ -93,7 +97,7 @@ try
     app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = PostgresHealthCheck.WriteJson }).AllowAnonymous();
     app.MapOpenApi().AllowAnonymous();
     app.MapScalarApiReference("/docs").AllowAnonymous();
-    app.MapGet("/", () => Results.Redirect("/docs")).AllowAnonymous().ExcludeFromDescription();
+    app.MapLedgerWeb();
     app.MapWolverineEndpoints(opts =>
     {
         opts.RequireAuthorizeOnAll();

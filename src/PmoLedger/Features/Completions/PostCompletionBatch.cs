@@ -138,9 +138,14 @@ public static class PostCompletionBatchEndpoint
             })
         };
         if (problem is not null) return Results.Problem(problem);
+        return Results.Ok(new BatchResponse(await Record(items!, Poster.From(user), intake, ct)));
+    }
 
-        // Parse once: each item becomes the command, or the 400 it gets on its own.
-        var outcomes = new IngestOutcome[items!.Count];
+    /// <summary>Parses each item once (it becomes the command, or the 400 it gets on its own) and records the valid ones together.</summary>
+    public static async Task<IReadOnlyList<BatchResult>> Record(IReadOnlyList<(BatchItem? Item, ProblemDetails? Unreadable)> items, Poster poster,
+        CompletionIntake intake, CancellationToken ct)
+    {
+        var outcomes = new IngestOutcome[items.Count];
         var valid = new List<(int Index, IntakeItem Item)>();
         for (var i = 0; i < items.Count; i++)
         {
@@ -149,10 +154,9 @@ public static class PostCompletionBatchEndpoint
             else if (items[i].Item!.Parse(problems, intake.Today) is { } item) valid.Add((i, item));
             else outcomes[i] = IngestOutcome.Invalid(problems.ToProblem());
         }
-        var recorded = await intake.Record(Poster.From(user), valid.Select(v => v.Item).ToList(), ct);
+        var recorded = await intake.Record(poster, valid.Select(v => v.Item).ToList(), ct);
         for (var n = 0; n < valid.Count; n++) outcomes[valid[n].Index] = recorded[n];
-
-        return Results.Ok(new BatchResponse(outcomes.Select((o, i) => new BatchResult(i, o.Status, o.CompletionId, o.Problem)).ToList()));
+        return outcomes.Select((o, i) => new BatchResult(i, o.Status, o.CompletionId, o.Problem)).ToList();
     }
 
     /// <summary>Reads {items:[...]}; an item that is not a readable completion is a 400 for that item only.</summary>

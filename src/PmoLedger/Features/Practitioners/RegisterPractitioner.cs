@@ -43,6 +43,6 @@ public static class RegisterPractitionerEndpoint
         return (new PractitionerCreated(id), MartenOps.StartStream<Practitioner>(id, registered));
     }
 
-    private static bool IsEmail(string value) =>
+    public static bool IsEmail(string value) =>
         MailAddress.TryCreate(value.Trim(), out var address) && address.Address == value.Trim() && value.Contains('.');
 }
