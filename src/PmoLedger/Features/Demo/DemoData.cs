@@ -40,10 +40,10 @@ public static class DemoData
     ];
 
     /// <summary>
-    /// Loads the data set into an empty ledger. With an outbox (a running service) the future career
+    /// Loads the data set into an empty ledger. With a running service (scopes given) the future career
     /// steps are scheduled as durable messages in the same transactions, as the API would.
     /// </summary>
-    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, KeyRing keys, IMartenOutbox? outbox, TimeProvider clock, CancellationToken ct)
+    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, KeyRing keys, IServiceScopeFactory? scopes, TimeProvider clock, CancellationToken ct)
     {
         await using (var query = store.QuerySession())
         {
@@ -51,43 +51,49 @@ public static class DemoData
         }
 
         var today = clock.Today();
-        await using var session = store.LightweightSession();
-        session.LastModifiedBy = "demo-seed";
-        outbox?.Enroll(session);
+        var seed = new Seeding(store, scopes, ct);
 
         var providers = new Dictionary<string, Guid>();
-        foreach (var name in new[] { "Axelos Learning Partners", "PMO Academy" })
+        await seed.Unit((session, _) =>
         {
-            var providerId = providers[name] = Guid.CreateVersion7();
-            var (_, key) = ProviderApiKey.Issue(providerId, name);
-            session.Store(key);
-            session.Events.StartStream<Provider>(providerId, new ProviderRegistered(providerId, name),
-                new ProviderKeyIssued(providerId, key.Id, []));
-        }
-        await session.SaveChangesAsync(ct);
+            foreach (var name in new[] { "Axelos Learning Partners", "PMO Academy" })
+            {
+                var providerId = providers[name] = Guid.CreateVersion7();
+                var (_, key) = ProviderApiKey.Issue(providerId, name);
+                session.Store(key);
+                session.Events.StartStream<Provider>(providerId, new ProviderRegistered(providerId, name),
+                    new ProviderKeyIssued(providerId, key.Id, []));
+            }
+            return Task.CompletedTask;
+        });
 
         var ids = new Dictionary<string, Guid>();
         foreach (var (name, email, career) in Practitioners)
         {
             var id = ids[name] = Guid.CreateVersion7();
-            session.Insert(new PractitionerEmail { Id = keys.EmailLookupKey(email), PractitionerId = id });
-            keys.Store(session, id);
-            session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, PersonalText.Of(id, name), PersonalText.Of(id, email), today));
-            await session.SaveChangesAsync(ct);
+            await seed.Unit((session, _) =>
+            {
+                session.Insert(new PractitionerEmail { Id = keys.EmailLookupKey(email), PractitionerId = id });
+                keys.Store(session, id);
+                session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, PersonalText.Of(id, name), PersonalText.Of(id, email), today));
+                return Task.CompletedTask;
+            });
 
             foreach (var step in career)
             {
-                var stream = await session.Events.FetchForWriting<Practitioner>(id, ct);
-                var started = new RoleStarted(Guid.CreateVersion7(), step.Title, Parse<RoleFamily>(step.Family),
-                    step.Specialism is null ? null : Parse<Specialism>(step.Specialism), Parse<EmploymentType>(step.Employment),
-                    step.Organisation, step.Industry, Parse<OfficeType>(step.Office),
-                    today.AddYears(-step.YearsAgo).AddMonths(-step.MonthsAgo), step.Concurrent);
-                stream.AppendMany(ChangeRoleEndpoint.Decide(stream.Aggregate!, started, today, out var reassessOn));
-                if (outbox is not null) await outbox.ScheduleAll(Career.Reassessment(id, reassessOn, clock.GetUtcNow()));
-                await session.SaveChangesAsync(ct);
+                await seed.Unit(async (session, outbox) =>
+                {
+                    var stream = await session.Events.FetchForWriting<Practitioner>(id, ct);
+                    var started = new RoleStarted(Guid.CreateVersion7(), step.Title, Parse<RoleFamily>(step.Family),
+                        step.Specialism is null ? null : Parse<Specialism>(step.Specialism), Parse<EmploymentType>(step.Employment),
+                        step.Organisation, step.Industry, Parse<OfficeType>(step.Office),
+                        today.AddYears(-step.YearsAgo).AddMonths(-step.MonthsAgo), step.Concurrent);
+                    stream.AppendMany(ChangeRoleEndpoint.Decide(stream.Aggregate!, started, today, out var reassessOn));
+                    if (outbox is not null) await outbox.ScheduleAll(Career.Reassessment(id, reassessOn, clock.GetUtcNow()));
+                });
             }
         }
-        await SeedProgressionAsync(session, outbox, clock, ids, providers, ct);
+        await SeedProgressionAsync(seed, clock, ids, providers, ct);
         return true;
     }
 
@@ -95,21 +101,20 @@ public static class DemoData
     /// Learning on top of the careers: a certification with CPD for the director, provider completions,
     /// and a development goal. Each goes through the decision the matching route uses.
     /// </summary>
-    private static async Task SeedProgressionAsync(IDocumentSession session, IMartenOutbox? outbox, TimeProvider clock,
+    private static async Task SeedProgressionAsync(Seeding seed, TimeProvider clock,
         Dictionary<string, Guid> ids, Dictionary<string, Guid> providers, CancellationToken ct)
     {
         var today = clock.Today();
 
-        async Task Record(Guid practitionerId, Func<Practitioner, IReadOnlyList<object>> decide)
+        Task Record(Guid practitionerId, Func<Practitioner, IReadOnlyList<object>> decide) => seed.Unit(async (session, outbox) =>
         {
             var stream = await session.Events.FetchForWriting<Practitioner>(practitionerId, ct);
             var events = decide(stream.Aggregate!);
             stream.AppendMany(events);
             if (outbox is not null) await outbox.ScheduleAll(CertificationRules.Expiries(practitionerId, events, clock.GetUtcNow()));
-            await session.SaveChangesAsync(ct);
-        }
+        });
 
-        async Task Complete(Guid practitionerId, string reference, string code, string title, DateOnly on, decimal points)
+        Task Complete(Guid practitionerId, string reference, string code, string title, DateOnly on, decimal points) => seed.Unit(async (session, outbox) =>
         {
             var poster = new Poster(providers["PMO Academy"], "PMO Academy", "demo-seed");
             var completion = new Completion(reference, code, title, on, TrainingOutcome.Passed, 0.8m, points, null);
@@ -119,8 +124,7 @@ public static class DemoData
             session.Insert(record.Receipt);
             stream.AppendMany(record.Events);
             if (outbox is not null) await outbox.ScheduleAll(record.Messages);
-            await session.SaveChangesAsync(ct);
-        }
+        });
 
         var priya = ids["Priya Shah"];
         var awardedOn = today.AddMonths(-20);
@@ -151,6 +155,24 @@ public static class DemoData
         ]);
     }
 
+    /// <summary>
+    /// One transaction per step, each with its own session and outbox: a Wolverine outbox flushes once,
+    /// so messages scheduled through it after its first commit would be dropped.
+    /// </summary>
+    private sealed class Seeding(IDocumentStore store, IServiceScopeFactory? scopes, CancellationToken ct)
+    {
+        public async Task Unit(Func<IDocumentSession, IMartenOutbox?, Task> work)
+        {
+            using var scope = scopes?.CreateScope();
+            var outbox = scope?.ServiceProvider.GetRequiredService<IMartenOutbox>();
+            await using var session = store.LightweightSession();
+            session.LastModifiedBy = "demo-seed";
+            outbox?.Enroll(session);
+            await work(session, outbox);
+            await session.SaveChangesAsync(ct);
+        }
+    }
+
     private static T Parse<T>(string wire) where T : struct, Enum =>
         WireNames.TryParse<T>(wire, out var value) ? value : throw new ArgumentException(wire);
 }
@@ -162,9 +184,7 @@ public sealed class DemoDataOnFirstStart(IDocumentStore store, KeyRing keys, ISe
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         if (!configuration.GetValue("Demo:SeedOnStart", false)) return;
-        using var scope = scopes.CreateScope();
-        var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-        if (await DemoData.SeedIfEmptyAsync(store, keys, outbox, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
+        if (await DemoData.SeedIfEmptyAsync(store, keys, scopes, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
     }
 }
 
