@@ -27,8 +27,16 @@ try
             "[{Timestamp:HH:mm:ss} {Level:u3}] {CorrelationId} {Message:lj} {SourceContext}{NewLine}{Exception}"));
 
     builder.Services.AddSingleton(TimeProvider.System);
-    builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
-    builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = LedgerExceptionHandler.Customize);
+    builder.Services.ConfigureHttpJsonOptions(o =>
+    {
+        Json.Configure(o.SerializerOptions);
+        ApiRules.StrictBodies(o.SerializerOptions);
+    });
+    builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+    {
+        LedgerExceptionHandler.Customize(context);
+        ApiRules.Explain(context);
+    });
     builder.Services.AddExceptionHandler<LedgerExceptionHandler>();
     builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment));
     builder.Services.AddOpenApi(OpenApiSetup.Configure);

@@ -59,6 +59,7 @@ public static class DemoData
             var providerId = providers[name] = Guid.CreateVersion7();
             var (_, key) = ProviderApiKey.Issue(providerId, name);
             session.Store(key);
+            session.Insert(new ProviderName { Id = ProviderName.Key(name), ProviderId = providerId });
             session.Events.StartStream<Provider>(providerId, new ProviderRegistered(providerId, name),
                 new ProviderKeyIssued(providerId, key.Id, []));
         }
@@ -162,5 +163,6 @@ public sealed class DemoDataOnFirstStart(IDocumentStore store, IServiceScopeFact
         using var scope = scopes.CreateScope();
         var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
         if (await DemoData.SeedIfEmptyAsync(store, outbox, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
+        else logger.LogInformation("Demo data not loaded: the ledger already holds practitioners, and demo data only goes into an empty one");
     }
 }

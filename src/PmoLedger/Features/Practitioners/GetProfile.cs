@@ -46,6 +46,10 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
                 profile.FullName = r.FullName;
                 profile.Email = r.Email;
                 break;
+            case PractitionerDetailsCorrected c:
+                profile.FullName = c.FullName ?? profile.FullName;
+                profile.Email = c.Email ?? profile.Email;
+                break;
             case RoleStarted s:
                 profile.Roles.Add(new RoleRecord(s.RoleId, s.Title, s.RoleFamily, s.Specialism, s.EmploymentType,
                     s.Organisation, s.Industry, s.OfficeType, s.StartedOn, null, s.Concurrent));

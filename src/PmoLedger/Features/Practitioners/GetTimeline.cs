@@ -58,6 +58,9 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
             case PractitionerRegistered r:
                 timeline.Add(e, r.RegisteredOn, "registered", $"{r.FullName} joined the ledger.", r.PractitionerId);
                 break;
+            case PractitionerDetailsCorrected c:
+                timeline.Add(e, c.CorrectedOn, "details-corrected", CorrectionSummary(c), c.PractitionerId);
+                break;
             case RoleStarted s:
                 timeline.Names[s.RoleId] = $"{s.Title} at {s.Organisation}";
                 timeline.Add(e, s.StartedOn, "role-changed", Describe(s), s.RoleId);
@@ -105,6 +108,14 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
                 break;
         }
         return timeline;
+    }
+
+    private static string CorrectionSummary(PractitionerDetailsCorrected c)
+    {
+        var changes = new List<string>();
+        if (c.FullName is not null) changes.Add($"name from '{c.PreviousFullName}' to '{c.FullName}'");
+        if (c.Email is not null) changes.Add($"email from '{c.PreviousEmail}' to '{c.Email}'");
+        return $"Corrected {string.Join(" and ", changes)}.";
     }
 
     private static string Describe(CareerLevelReached c) => c.Previous switch

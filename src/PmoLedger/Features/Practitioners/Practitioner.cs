@@ -48,6 +48,12 @@ public sealed class Practitioner
     public static Practitioner Create(PractitionerRegistered e) =>
         new() { Id = e.PractitionerId, FullName = e.FullName, Email = e.Email };
 
+    public void Apply(PractitionerDetailsCorrected e)
+    {
+        FullName = e.FullName ?? FullName;
+        Email = e.Email ?? Email;
+    }
+
     public void Apply(RoleStarted e) => Career.Record(Roles, e);
 
     public void Apply(RoleEnded e) => Career.Record(Roles, e);

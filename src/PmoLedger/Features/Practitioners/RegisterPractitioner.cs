@@ -1,5 +1,3 @@
-using System.Net.Mail;
-
 namespace PmoLedger.Features.Practitioners;
 
 public sealed record RegisterPractitioner(string? FullName, string? Email);
@@ -26,7 +24,7 @@ public static class RegisterPractitionerEndpoint
         var problems = new Problems()
             .Required("fullName", command.FullName).MaxLength("fullName", command.FullName, 200)
             .Required("email", command.Email).MaxLength("email", command.Email, 254);
-        if (!string.IsNullOrWhiteSpace(command.Email) && !IsEmail(command.Email))
+        if (!string.IsNullOrWhiteSpace(command.Email) && !CorrectDetailsEndpoint.IsEmail(command.Email))
             problems.Add("email", "'email' is not a valid email address.");
         return problems.ToProblem();
     }
@@ -41,7 +39,4 @@ public static class RegisterPractitionerEndpoint
         var registered = new PractitionerRegistered(id, command.FullName!.Trim(), email, clock.Today());
         return (new PractitionerCreated(id), MartenOps.StartStream<Practitioner>(id, registered));
     }
-
-    private static bool IsEmail(string value) =>
-        MailAddress.TryCreate(value.Trim(), out var address) && address.Address == value.Trim() && value.Contains('.');
 }

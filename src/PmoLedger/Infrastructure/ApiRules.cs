@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace PmoLedger.Infrastructure;
+
+/// <summary>
+/// The "rules for every route" (api.md) that no single feature owns: strict JSON bodies, and a
+/// refusal that always says why in words a client's developer can act on.
+/// </summary>
+public static partial class ApiRules
+{
+    /// <summary>
+    /// Request bodies only (the event store keeps its own, lenient, options): a property the route does not
+    /// know is refused rather than dropped, and a number must be a JSON number.
+    /// </summary>
+    public static void StrictBodies(JsonSerializerOptions options)
+    {
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.NumberHandling = JsonNumberHandling.Strict;
+    }
+
+    /// <summary>Fills in a `detail` for answers that carry only a status, and rewrites unreadable-JSON errors in plain words.</summary>
+    public static void Explain(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        var http = context.HttpContext;
+        if (problem.Status == 400 && problem.Title == "Invalid JSON format")
+        {
+            Unreadable(problem);
+            return;
+        }
+        if (!string.IsNullOrWhiteSpace(problem.Detail)) return;
+        problem.Detail = problem.Status switch
+        {
+            401 => Unauthenticated(http),
+            403 => "Your credentials are valid, but your role may not use this route on this record.",
+            404 when http.GetEndpoint() is null => $"No route matches {http.Request.Method} {http.Request.Path}.",
+            404 => $"Nothing is recorded at {http.Request.Path}: the id is unknown or not a usable id.",
+            405 => $"{http.Request.Method} is not accepted on {http.Request.Path}" +
+                   (http.Response.Headers.Allow is { Count: > 0 } allow ? $"; use {string.Join(", ", allow.ToArray())}." : "."),
+            413 => "The request body is larger than the service accepts.",
+            415 => $"The body's content type '{http.Request.ContentType}' is not accepted here; send application/json.",
+            _ => problem.Title ?? "The request was refused."
+        };
+    }
+
+    private static string Unauthenticated(HttpContext http)
+    {
+        // The API-key handler's failure messages are written for clients; JWT library messages are not.
+        var failure = http.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
+        if (http.Request.Headers.ContainsKey("X-Api-Key"))
+            return $"The X-Api-Key header was not accepted: {failure?.Message ?? "unknown or revoked API key."}";
+        if (http.Request.Headers.Authorization.Count > 0)
+            return "The bearer token was not accepted: it is malformed, expired, or not signed by this service.";
+        return "Credentials are required: send 'Authorization: Bearer <token>' or a provider's 'X-Api-Key' header.";
+    }
+
+    /// <summary>
+    /// System.Text.Json's messages name .NET types ("could not be converted to System.Nullable`1[System.DateOnly]");
+    /// a client needs the field and what it should hold.
+    /// </summary>
+    private static void Unreadable(ProblemDetails problem)
+    {
+        var detail = problem.Detail ?? "";
+        var path = JsonPath().Match(detail) is { Success: true } m ? m.Groups[1].Value.TrimStart('.') : "";
+        string field, message;
+        if (UnknownProperty().Match(detail) is { Success: true } unknown)
+        {
+            var name = unknown.Groups[1].Value;
+            field = path.Length == 0 ? name : path.EndsWith(name, StringComparison.Ordinal) ? path : $"{path}.{name}";
+            message = $"'{field}' is not a property this route knows; check its spelling (nothing was recorded).";
+        }
+        else
+        {
+            field = path.Length == 0 ? "body" : path;
+            message = field == "body" ? "The body is not valid JSON." : $"'{field}' {Expected(detail)}.";
+        }
+        problem.Detail = $"The body could not be read: {message}";
+        problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [message] };
+    }
+
+    private static string Expected(string detail) => ConvertTarget().Match(detail) is { Success: true } t ? t.Groups[1].Value switch
+    {
+        var type when type.Contains("DateOnly") => "must be a real calendar date written YYYY-MM-DD",
+        var type when type.Contains("DateTime") => "must be an ISO 8601 instant, e.g. 2026-03-01T12:00:00Z",
+        var type when type.Contains("Decimal") || type.Contains("Int") || type.Contains("Double") || type.Contains("Single")
+            => "must be a JSON number (not a string)",
+        var type when type.Contains("Boolean") => "must be true or false",
+        var type when type.Contains("Guid") => "must be an id (a GUID)",
+        var type when type.Contains("String") => "must be text (a JSON string)",
+        var type when type.Contains("List") || type.Contains("[]") || type.Contains("Enumerable") => "must be a JSON array",
+        _ => "must be a JSON object of the documented shape"
+    } : "could not be read";
+
+    [GeneratedRegex(@"Path: \$\.?([A-Za-z0-9_.\[\]]*)")]
+    private static partial Regex JsonPath();
+
+    [GeneratedRegex(@"JSON property '([^']+)' could not be mapped")]
+    private static partial Regex UnknownProperty();
+
+    [GeneratedRegex(@"could not be converted to ([^ ]+?)\.? Path")]
+    private static partial Regex ConvertTarget();
+}
