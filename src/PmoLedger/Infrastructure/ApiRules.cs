@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 
 namespace PmoLedger.Infrastructure;
 
@@ -18,8 +20,14 @@ public static partial class ApiRules
     /// </summary>
     public static void StrictBodies(JsonSerializerOptions options)
     {
-        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.NumberHandling = JsonNumberHandling.Strict;
+        // Only the service's own types: a client of these options (a test reading an answer into a
+        // smaller record) may still ignore what it does not need.
+        options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(type =>
+        {
+            if (type.Kind == JsonTypeInfoKind.Object && type.Type.Assembly == typeof(ApiRules).Assembly)
+                type.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
     }
 
     /// <summary>Fills in a `detail` for answers that carry only a status, and rewrites unreadable-JSON errors in plain words.</summary>
@@ -29,7 +37,7 @@ public static partial class ApiRules
         var http = context.HttpContext;
         if (problem.Status == 400 && problem.Title == "Invalid JSON format")
         {
-            Unreadable(problem);
+            Unreadable(problem, http);
             return;
         }
         if (!string.IsNullOrWhiteSpace(problem.Detail)) return;
@@ -62,7 +70,7 @@ public static partial class ApiRules
     /// System.Text.Json's messages name .NET types ("could not be converted to System.Nullable`1[System.DateOnly]");
     /// a client needs the field and what it should hold.
     /// </summary>
-    private static void Unreadable(ProblemDetails problem)
+    private static void Unreadable(ProblemDetails problem, HttpContext http)
     {
         var detail = problem.Detail ?? "";
         var path = JsonPath().Match(detail) is { Success: true } m ? m.Groups[1].Value.TrimStart('.') : "";
@@ -76,31 +84,47 @@ public static partial class ApiRules
         else
         {
             field = path.Length == 0 ? "body" : path;
-            message = field == "body" ? "The body is not valid JSON." : $"'{field}' {Expected(detail)}.";
+            message = field == "body" ? "The body is not valid JSON." : $"'{field}' {Expected(http, field)}.";
         }
         problem.Detail = $"The body could not be read: {message}";
         problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [message] };
     }
 
-    private static string Expected(string detail) => ConvertTarget().Match(detail) is { Success: true } t ? t.Groups[1].Value switch
+    /// <summary>What the field should hold, from the route's request type walked along the JSON path.</summary>
+    private static string Expected(HttpContext http, string path)
     {
-        var type when type.Contains("DateOnly") => "must be a real calendar date written YYYY-MM-DD",
-        var type when type.Contains("DateTime") => "must be an ISO 8601 instant, e.g. 2026-03-01T12:00:00Z",
-        var type when type.Contains("Decimal") || type.Contains("Int") || type.Contains("Double") || type.Contains("Single")
-            => "must be a JSON number (not a string)",
-        var type when type.Contains("Boolean") => "must be true or false",
-        var type when type.Contains("Guid") => "must be an id (a GUID)",
-        var type when type.Contains("String") => "must be text (a JSON string)",
-        var type when type.Contains("List") || type.Contains("[]") || type.Contains("Enumerable") => "must be a JSON array",
-        _ => "must be a JSON object of the documented shape"
-    } : "could not be read";
+        var type = http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        foreach (var segment in path.Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var name = segment.Split('[')[0];
+            type = type?.GetProperties().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.PropertyType;
+            if (segment.Contains('[')) type = ElementOf(type);
+        }
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        return type switch
+        {
+            null => "could not be read; check it against the API reference",
+            _ when type == typeof(DateOnly) => "must be a real calendar date written YYYY-MM-DD",
+            _ when type == typeof(DateTimeOffset) || type == typeof(DateTime) => "must be an ISO 8601 instant, e.g. 2026-03-01T12:00:00Z",
+            _ when type == typeof(decimal) || type == typeof(double) || type == typeof(float) || type == typeof(int) || type == typeof(long)
+                => "must be a JSON number (not a string)",
+            _ when type == typeof(bool) => "must be true or false",
+            _ when type == typeof(Guid) => "must be an id (a GUID)",
+            _ when type == typeof(string) || type.IsEnum => "must be text (a JSON string)",
+            _ when ElementOf(type) is not null => "must be a JSON array",
+            _ => "must be a JSON object"
+        };
+    }
+
+    private static Type? ElementOf(Type? type) =>
+        type is null || type == typeof(string) ? null
+        : type.IsArray ? type.GetElementType()
+        : type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))
+            ?.GetGenericArguments()[0];
 
     [GeneratedRegex(@"Path: \$\.?([A-Za-z0-9_.\[\]]*)")]
     private static partial Regex JsonPath();
 
     [GeneratedRegex(@"JSON property '([^']+)' could not be mapped")]
     private static partial Regex UnknownProperty();
-
-    [GeneratedRegex(@"could not be converted to ([^ ]+?)\.? Path")]
-    private static partial Regex ConvertTarget();
 }

@@ -80,7 +80,7 @@ public class CorrectingDetailsTests(AppFixture fixture) : IntegrationContext(fix
     [InlineData("""{}""", "body")]
     [InlineData("""{"fullName":""}""", "fullName")]
     [InlineData("""{"email":"not-an-email"}""", "email")]
-    [InlineData("""{"fullname":"Typo"}""", "fullname")]
+    [InlineData("""{"fulName":"Typo"}""", "fulName")]
     public async Task bad_corrections_are_400_naming_the_field(string body, string field)
     {
         var id = await RegisterPractitioner();

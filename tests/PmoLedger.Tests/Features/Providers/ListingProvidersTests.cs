@@ -1,3 +1,4 @@
+using Alba;
 using System.Text.Json;
 
 namespace PmoLedger.Tests.Features.Providers;
