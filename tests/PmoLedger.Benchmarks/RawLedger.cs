@@ -93,6 +93,7 @@ public static class RawLedger
         new("ledger.mt_doc_practitioner", typeof(Practitioner), (doc, _, e) => Apply((Practitioner?)doc, e.Data)),
         Projected<PractitionerProfile>("ledger.mt_doc_practitionerprofile", new PractitionerProfileProjection()),
         Projected<Timeline>("ledger.mt_doc_timeline", new TimelineProjection()),
+        Projected<PractitionerListing>("ledger.mt_doc_practitionerlisting", new PractitionerListingProjection()),
         Projected<CpdLedger>("ledger.mt_doc_cpdledger", new CpdLedgerProjection()),
         Projected<DevelopmentPlan>("ledger.mt_doc_developmentplan", new DevelopmentPlanProjection())
     ];

@@ -25,7 +25,8 @@ public static partial class ApiRules
         // smaller record) may still ignore what it does not need.
         options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(type =>
         {
-            if (type.Kind == JsonTypeInfoKind.Object && type.Type.Assembly == typeof(ApiRules).Assembly)
+            // A type that says otherwise ([JsonUnmappedMemberHandling]) reads only part of a larger object.
+            if (type.Kind == JsonTypeInfoKind.Object && type.Type.Assembly == typeof(ApiRules).Assembly && type.UnmappedMemberHandling is null)
                 type.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         });
     }
@@ -72,28 +73,29 @@ public static partial class ApiRules
     /// </summary>
     private static void Unreadable(ProblemDetails problem, HttpContext http)
     {
-        var detail = problem.Detail ?? "";
-        var path = JsonPath().Match(detail) is { Success: true } m ? m.Groups[1].Value.TrimStart('.') : "";
-        string field, message;
-        if (UnknownProperty().Match(detail) is { Success: true } unknown)
-        {
-            var name = unknown.Groups[1].Value;
-            field = path.Length == 0 ? name : path.EndsWith(name, StringComparison.Ordinal) ? path : $"{path}.{name}";
-            message = $"'{field}' is not a property this route knows; check its spelling (nothing was recorded).";
-        }
-        else
-        {
-            field = path.Length == 0 ? "body" : path;
-            message = field == "body" ? "The body is not valid JSON." : $"'{field}' {Expected(http, field)}.";
-        }
+        var (field, message) = Describe(problem.Detail ?? "", http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType);
         problem.Detail = $"The body could not be read: {message}";
         problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [message] };
     }
 
-    /// <summary>What the field should hold, from the route's request type walked along the JSON path.</summary>
-    private static string Expected(HttpContext http, string path)
+    /// <summary>The field and a plain-words reason for a System.Text.Json failure reading <paramref name="requestType"/>.</summary>
+    public static (string Field, string Message) Describe(string jsonError, Type? requestType)
     {
-        var type = http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        var path = JsonPath().Match(jsonError) is { Success: true } m ? m.Groups[1].Value.TrimStart('.') : "";
+        if (UnknownProperty().Match(jsonError) is { Success: true } unknown)
+        {
+            var name = unknown.Groups[1].Value;
+            var field = path.Length == 0 ? name : path.EndsWith(name, StringComparison.Ordinal) ? path : $"{path}.{name}";
+            return (field, $"'{field}' is not a property this route knows; check its spelling (nothing was recorded).");
+        }
+        return path.Length == 0
+            ? ("body", "The body is not valid JSON.")
+            : (path, $"'{path}' {Expected(requestType, path)}.");
+    }
+
+    /// <summary>What the field should hold, from the route's request type walked along the JSON path.</summary>
+    private static string Expected(Type? type, string path)
+    {
         foreach (var segment in path.Split('.', StringSplitOptions.RemoveEmptyEntries))
         {
             var name = segment.Split('[')[0];

@@ -150,4 +150,28 @@ public class ApiRulesTests(AppFixture fixture) : ProviderContext(fixture)
         });
         (await Refusal(result)).GetProperty("errors").TryGetProperty(field, out _).ShouldBeTrue();
     }
+
+    [Fact]
+    public async Task inside_a_batch_an_unknown_property_or_a_quoted_number_fails_only_its_item()
+    {
+        var provider = await RegisterProvider();
+        var ada = await RegisterPractitioner();
+        var result = await WithKey(provider.ApiKey, s =>
+        {
+            s.Post.Text($$"""
+                {"items":[
+                  {"practitionerId":"{{ada}}","providerReference":"a","course":{"code":"C","title":"T"},"completedOn":"2026-01-15","outcome":"passed","url":"https://example.org/a"},
+                  {"practitionerId":"{{ada}}","providerReference":"b","course":{"code":"C","title":"T"},"completedOn":"2026-01-15","outcome":"passed","score":"0.5"},
+                  {"practitionerId":"{{ada}}","providerReference":"c","course":{"code":"C","title":"T"},"completedOn":"2026-01-15","outcome":"passed","evidenceUrl":"https://example.org/c"}
+                ]}
+                """).ToUrl("/api/completions/batch");
+            s.WithRequestHeader("Content-Type", "application/json");
+            s.StatusCodeShouldBe(200);
+        });
+        var results = (await result.Json()).GetProperty("results").EnumerateArray().ToList();
+        results.Select(r => r.GetProperty("status").GetInt32()).ShouldBe([400, 400, 201]);
+        results[0].GetProperty("problem").GetProperty("errors").TryGetProperty("url", out _).ShouldBeTrue(results[0].ToString());
+        results[1].GetProperty("problem").GetProperty("errors").GetProperty("score")[0].GetString()!.ShouldContain("number");
+        string.Join(",", results.Select(r => r.GetRawText())).ShouldNotContain("System.");
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using JasperFx.Events;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,8 @@ using PmoLedger.Features.Practitioners;
 namespace PmoLedger.Features.Completions;
 
 /// <summary>Whom a batch item is for: exactly one of the two.</summary>
+/// <summary>Who an item is for: read from the item alongside its completion fields, which it skips.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
 public sealed record BatchTarget(Guid? PractitionerId, string? PractitionerEmail);
 
 /// <summary>One item of a batch as read from the body, or the reason it could not be read.</summary>
@@ -163,12 +166,17 @@ public static class CompletionBatch
                 }
                 try
                 {
-                    entries.Add(new BatchEntry(item.Deserialize<BatchTarget>(options), item.Deserialize<CompleteTraining>(options)));
+                    var target = item.Deserialize<BatchTarget>(options);
+                    // The completion is read strictly, as a single post is: an unknown property is this item's 400.
+                    var fields = JsonObject.Create(item, new JsonNodeOptions { PropertyNameCaseInsensitive = true })!;
+                    fields.Remove("practitionerId");
+                    fields.Remove("practitionerEmail");
+                    entries.Add(new BatchEntry(target, fields.Deserialize<CompleteTraining>(options)));
                 }
                 catch (JsonException e)
                 {
-                    var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "item";
-                    entries.Add(new BatchEntry(null, null, Problems.BadRequest(field, $"'{field}' could not be read: the value has the wrong type or format.")));
+                    var (field, message) = ApiRules.Describe(e.Message, typeof(CompleteTraining));
+                    entries.Add(new BatchEntry(null, null, Problems.BadRequest(field, message)));
                 }
             }
             return (entries, null);

@@ -76,15 +76,17 @@ public partial class PractitionerListingProjection : SingleStreamProjection<Prac
     {
         // pg_trgm is a trusted extension: the database owner may create it (PostgreSQL 13+).
         opts.Storage.ExtendedSchemaObjects.Add(new Weasel.Postgresql.Extension("pg_trgm"));
+        // Indexes on the JSON itself (no duplicated columns), so every writer of the document, the
+        // benchmark's hand-written one included, keeps them current.
         opts.Schema.For<PractitionerListing>()
-            .Duplicate(x => x.Search, configure: index =>
+            .Index(x => x.Search, index =>
             {
                 index.Method = IndexMethod.gin;
                 index.Mask = "? gin_trgm_ops";
             })
-            .Duplicate(x => x.FullName)
-            .Duplicate(x => x.OrganisationKey)
-            .Duplicate(x => x.CareerLevel);
+            .Index(x => x.FullName)
+            .Index(x => x.OrganisationKey)
+            .Index(x => x.CareerLevel);
     }
 }
 
