@@ -22,4 +22,4 @@ public sealed record Paging(int Page, int PageSize)
 }
 
 /// <summary>One page of a list, with the total so a client knows how many pages there are.</summary>
-public sealed record PageOf<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);

@@ -68,6 +68,9 @@ public static class ExportEventsEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Export the event log")]
+    [EndpointDescription("Auditors. application/x-ndjson, one event a line in sequence order, from `after`.")]
+    [ProducesResponseType<string>(200, "application/x-ndjson")]
     [WolverineGet("/api/audit/events", OperationId = "exportEvents")]
     [Authorize(Roles = Roles.Auditor)]
     public static IResult Get(string? after, string? limit, IDocumentStore store, HttpContext context)

@@ -56,6 +56,9 @@ public static class GetPastProfileEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Read a profile as it stood, or as true on a date")]
+    [EndpointDescription("Auditors. Exactly one of `asOf` (an instant: what the ledger said then) or `effectiveOn` (a date: what was true then by today's knowledge); neither may be in the future.")]
+    [ProducesResponseType<ProfileView>(200)]
     [WolverineGet("/api/audit/practitioners/{id}/profile", OperationId = "getAuditProfile")]
     [Authorize(Roles = Roles.Auditor)]
     public static async Task<IResult> Get(Guid id, string? asOf, string? effectiveOn, IQuerySession session, CancellationToken ct)
@@ -79,6 +82,9 @@ public static class GetPastTimelineEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Read a timeline as it stood")]
+    [EndpointDescription("Auditors. `asOf` is an instant, not in the future.")]
+    [ProducesResponseType<TimelineView>(200)]
     [WolverineGet("/api/audit/practitioners/{id}/timeline", OperationId = "getAuditTimeline")]
     [Authorize(Roles = Roles.Auditor)]
     public static async Task<IResult> Get(Guid id, string? asOf, IQuerySession session, CancellationToken ct)

@@ -49,6 +49,8 @@ public static class ProjectionVerifier
 
 public static class VerifyProjectionsEndpoint
 {
+    [EndpointSummary("Rebuild read models from events and compare")]
+    [EndpointDescription("Auditors. Lists every stored read model that differs from its events.")]
     [WolverinePost("/api/audit/projections/verify", OperationId = "verifyProjections")]
     [Authorize(Roles = Roles.Auditor)]
     public static Task<ProjectionVerification> Post(IDocumentStore store, CancellationToken ct) =>

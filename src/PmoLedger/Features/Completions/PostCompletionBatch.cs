@@ -270,6 +270,10 @@ public static class PostCompletionBatchEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user) => Poster.Required(user);
 
+    [EndpointSummary("Post up to 500 completions at once")]
+    [EndpointDescription("Providers. JSON `{items:[...]}` (each item a completion plus practitionerId or practitionerEmail) or text/csv with a header row. Each item stands alone: its result carries the status it would get on its own.")]
+    [ProducesResponseType<BatchResponse>(200)]
+    [ItemsBody("CompletionBatch", CompletionBatch.MaxItems, typeof(BatchTarget), typeof(CompleteTraining))]
     [WolverinePost("/api/completions/batch", OperationId = "postCompletionBatch")]
     [Authorize(Roles = Roles.Provider)]
     public static async Task<IResult> Post(HttpRequest request, ClaimsPrincipal user, IDocumentStore store, IMartenOutbox outbox, TimeProvider clock,

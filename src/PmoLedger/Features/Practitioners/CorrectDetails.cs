@@ -47,6 +47,8 @@ public static class CorrectDetailsEndpoint
             : WolverineContinue.NoProblems;
     }
 
+    [EndpointSummary("Correct a practitioner's name or email")]
+    [EndpointDescription("The practitioner or an admin. Recorded as a details-corrected event (who, when, what changed); 409 when the email belongs to someone else.")]
     [WolverinePatch("/api/practitioners/{id}", OperationId = "correctPractitionerDetails"), EmptyResponse]
     public static Events Patch(CorrectDetails command, [WriteAggregate] Practitioner practitioner, ClaimsPrincipal user,
         IDocumentSession session, TimeProvider clock)

@@ -108,6 +108,9 @@ public static class GetProfileEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
+    [EndpointSummary("Read a practitioner's profile")]
+    [EndpointDescription("The practitioner, admins and auditors. Experience and career level are worked out for today.")]
+    [ProducesResponseType<ProfileView>(200)]
     [WolverineGet("/api/practitioners/{id}", OperationId = "getProfile")]
     public static Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
         => ReadModels.Answer<PractitionerProfile>(session, id, p => ProfileView.From(p, clock.Today()), ct);

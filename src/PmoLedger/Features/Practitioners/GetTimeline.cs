@@ -158,6 +158,9 @@ public static class GetTimelineEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
+    [EndpointSummary("Read a practitioner's timeline")]
+    [EndpointDescription("The practitioner, admins and auditors. Entries are ordered by the date they happened.")]
+    [ProducesResponseType<TimelineView>(200)]
     [WolverineGet("/api/practitioners/{id}/timeline", OperationId = "getTimeline")]
     public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
     {

@@ -29,6 +29,8 @@ public static class RegisterPractitionerEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Register a practitioner")]
+    [EndpointDescription("Admins and providers. 409 when the email (in any letter case) is taken.")]
     [WolverinePost("/api/practitioners", OperationId = "registerPractitioner")]
     [Authorize(Roles = $"{Roles.Admin},{Roles.Provider}")]
     public static (PractitionerCreated, IStartStream) Post(RegisterPractitioner command, IDocumentSession session, TimeProvider clock)

@@ -115,6 +115,10 @@ public static class SearchPractitionersEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Find practitioners")]
+    [EndpointDescription("With `email`: the one practitioner registered with that exact address (any case), answered as `{id, fullName}`; admins, providers and auditors. Otherwise a search of the register by any part of name or email (`q`), current organisation and career level, paged; admins and auditors only.")]
+    [ProducesResponseType<Paged<PractitionerListItem>>(200)]
+    [ProducesResponseType<ProblemDetails>(404, "application/problem+json")]
     [WolverineGet("/api/practitioners", OperationId = "searchPractitioners")]
     [Authorize(Roles = $"{Roles.Admin},{Roles.Provider},{Roles.Auditor}")]
     public static async Task<IResult> Get(string? email, string? q, string? organisation, string? careerLevel, string? page,
@@ -129,7 +133,7 @@ public static class SearchPractitionersEndpoint
         if (search.CareerLevel is { } level) query = query.Where(x => x.CareerLevel == level);
         var found = await query.OrderBy(x => x.FullName).ThenBy(x => x.Id)
             .ToPagedListAsync(search.Paging.Page, search.Paging.PageSize, ct);
-        return Results.Ok(new PageOf<PractitionerListItem>(
+        return Results.Ok(new Paged<PractitionerListItem>(
             found.Select(x => new PractitionerListItem(x.Id, x.FullName, x.Email, x.CareerLevel, x.Organisation)).ToList(),
             search.Paging.Page, search.Paging.PageSize, found.TotalItemCount));
     }

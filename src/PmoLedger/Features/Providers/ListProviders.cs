@@ -41,14 +41,16 @@ public static class ListProvidersEndpoint
     }
 
     /// <summary>Every provider, oldest first.</summary>
+    [EndpointSummary("List training providers")]
+    [EndpointDescription("Admins and auditors; oldest first, paged.")]
     [WolverineGet("/api/providers", OperationId = "listProviders")]
     [Authorize(Roles = $"{Roles.Admin},{Roles.Auditor}")]
-    public static async Task<PageOf<ProviderView>> Get(string? page, string? pageSize, IQuerySession session, CancellationToken ct)
+    public static async Task<Paged<ProviderView>> Get(string? page, string? pageSize, IQuerySession session, CancellationToken ct)
     {
         var paging = Paging.Parse(new Problems(), page, pageSize);
         var found = await session.Query<ProviderListing>().OrderBy(x => x.CreatedAt).ThenBy(x => x.Id)
             .ToPagedListAsync(paging.Page, paging.PageSize, ct);
-        return new PageOf<ProviderView>(found.Select(ProviderView.From).ToList(), paging.Page, paging.PageSize, found.TotalItemCount);
+        return new Paged<ProviderView>(found.Select(ProviderView.From).ToList(), paging.Page, paging.PageSize, found.TotalItemCount);
     }
 }
 
@@ -59,6 +61,9 @@ public static class GetProviderEndpoint
             ? WolverineContinue.NoProblems
             : Problems.Forbidden("Providers may only read their own record.");
 
+    [EndpointSummary("Read one training provider")]
+    [EndpointDescription("Admins, auditors, and the provider itself.")]
+    [ProducesResponseType<ProviderView>(200)]
     [WolverineGet("/api/providers/{id}", OperationId = "getProvider")]
     public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
     {

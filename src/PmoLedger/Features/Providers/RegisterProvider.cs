@@ -31,6 +31,8 @@ public static class RegisterProviderEndpoint
             ? WolverineContinue.NoProblems
             : Problems.Conflict("A provider with this name (in any letter case) is already registered.");
 
+    [EndpointSummary("Register a training provider")]
+    [EndpointDescription("Admin only. The answer carries the provider's API key, shown this once; keep it secret. A name already registered (in any letter case) is 409.")]
     [WolverinePost("/api/providers", OperationId = "registerProvider")]
     [Authorize(Roles = Roles.Admin)]
     public static (ProviderCreated, IStartStream) Post(RegisterProvider command, IDocumentSession session)
