@@ -10,6 +10,12 @@ using Wolverine;
 using Wolverine.Http;
 using Wolverine.Marten;
 
+if (args.FirstOrDefault() == TokenCommand.Name)
+{
+    TokenCommand.Output = Console.Out;
+    Console.SetOut(Console.Error);
+}
+
 Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
 
 try

@@ -19,6 +19,14 @@ public sealed class TokenInput : NetCoreInput
 [Description("Prints a signed development JWT that this service accepts", Name = "token")]
 public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
 {
+    public const string Name = "token";
+
+    /// <summary>
+    /// The real standard output. Program points Console.Out at stderr while `token` runs, so the token is
+    /// the only thing on stdout (`TOKEN=$(… token …)`) and the host's and JasperFx's chatter goes to stderr.
+    /// </summary>
+    public static TextWriter Output { get; set; } = Console.Out;
+
     public override Task<bool> Execute(TokenInput input)
     {
         var role = input.RoleFlag.ToLowerInvariant();
@@ -31,9 +39,15 @@ public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
         Guid? practitionerId = null;
         if (role == Roles.Practitioner)
         {
-            if (!Guid.TryParse(input.PractitionerFlag, out var id))
+            if (string.IsNullOrWhiteSpace(input.PractitionerFlag))
             {
                 Console.Error.WriteLine("--practitioner <id> is required for a practitioner token.");
+                return Task.FromResult(false);
+            }
+            if (!Guid.TryParse(input.PractitionerFlag, out var id) || id == Guid.Empty)
+            {
+                Console.Error.WriteLine($"--practitioner '{input.PractitionerFlag}' is not a practitioner id; use the id (a GUID such as " +
+                                        "0196f2a4-7c1e-7d3a-9b8e-2f4c6d8e0a1b) that registering the practitioner answered with.");
                 return Task.FromResult(false);
             }
             practitionerId = id;
@@ -42,7 +56,8 @@ public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
         // Reads Auth settings the same way the service does, without starting it.
         using var host = input.BuildHost();
         var settings = host.Services.GetRequiredService<AuthSettings>();
-        Console.WriteLine(settings.Mint(role, practitionerId, input.NameFlag, DateTimeOffset.UtcNow));
+        Output.WriteLine(settings.Mint(role, practitionerId, input.NameFlag, DateTimeOffset.UtcNow));
+        Output.Flush();
         return Task.FromResult(true);
     }
 }
