@@ -73,6 +73,13 @@ public static class BenchMain
             report["asOf"] = await AsOfPhase.RunAsync(settings, store, db);
         }
 
+        if (settings.Phases.Contains("search"))
+        {
+            using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection));
+            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            report["search"] = await SearchPhase.RunAsync(settings, store, db);
+        }
+
         if (settings.Phases.Contains("rebuild")) report["rebuild"] = await RebuildPhase.RunAsync(settings);
 
         Summary.Print();

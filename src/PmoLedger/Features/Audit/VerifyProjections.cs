@@ -15,7 +15,8 @@ public sealed record ProjectionVerification(int Checked, IReadOnlyList<Drift> Dr
 /// </summary>
 public static class ProjectionVerifier
 {
-    public static async Task<ProjectionVerification> VerifyAsync(IDocumentStore store, CancellationToken ct)
+    public static async Task<ProjectionVerification> VerifyAsync(IDocumentStore store, CancellationToken ct,
+        Action<long, long>? progress = null)
     {
         await using var session = store.QuerySession();
         var ids = await session.QueryAsync<Guid>(
@@ -24,8 +25,10 @@ public static class ProjectionVerifier
         var serializer = store.Options.Serializer();
         var drifted = new List<Drift>();
         var checkedCount = 0;
+        var done = 0;
         foreach (var id in ids)
         {
+            progress?.Invoke(done++, ids.Count);
             var events = await session.Events.FetchStreamAsync(id, token: ct);
             foreach (var model in PastState.ReadModels)
             {
@@ -63,7 +66,9 @@ public sealed class VerifyProjectionsCommand : JasperFxAsyncCommand<NetCoreInput
     public override async Task<bool> Execute(NetCoreInput input)
     {
         using var host = input.BuildHost();
-        var result = await ProjectionVerifier.VerifyAsync(host.Services.GetRequiredService<IDocumentStore>(), CancellationToken.None);
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        var result = await ConsoleProgress.RunAsync("Verifying practitioners' read models",
+            progress => ProjectionVerifier.VerifyAsync(store, CancellationToken.None, progress));
         Console.WriteLine($"Checked {result.Checked} read models; {result.Drifted.Count} drifted.");
         foreach (var drift in result.Drifted) Console.WriteLine($"  {drift.ReadModel} of practitioner {drift.PractitionerId}");
         return result.Drifted.Count == 0;
