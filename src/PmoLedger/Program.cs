@@ -10,11 +10,7 @@ using Wolverine;
 using Wolverine.Http;
 using Wolverine.Marten;
 
-if (args.FirstOrDefault() == TokenCommand.Name)
-{
-    TokenCommand.Output = Console.Out;
-    Console.SetOut(Console.Error);
-}
+CommandOutput.SeparateFromChatter(args);
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
 

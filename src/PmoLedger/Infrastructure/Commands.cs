@@ -4,6 +4,25 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace PmoLedger.Infrastructure;
 
+/// <summary>
+/// Where this service's own commands write their results. Program points Console.Out at stderr while one of
+/// them runs, so the result is the only thing on stdout (`TOKEN=$(… token …)`, `verify-projections > report`)
+/// and the host's and JasperFx's chatter ("Searching … for commands") goes to stderr.
+/// </summary>
+public static class CommandOutput
+{
+    private static readonly string[] Own = ["token", "seed-demo", "export-events", "verify-projections"];
+
+    public static TextWriter Result { get; private set; } = Console.Out;
+
+    public static void SeparateFromChatter(string[] args)
+    {
+        if (!Own.Contains(args.FirstOrDefault())) return;
+        Result = Console.Out;
+        Console.SetOut(Console.Error);
+    }
+}
+
 public sealed class TokenInput : NetCoreInput
 {
     [Description("admin, auditor or practitioner")]
@@ -19,14 +38,6 @@ public sealed class TokenInput : NetCoreInput
 [Description("Prints a signed development JWT that this service accepts", Name = "token")]
 public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
 {
-    public const string Name = "token";
-
-    /// <summary>
-    /// The real standard output. Program points Console.Out at stderr while `token` runs, so the token is
-    /// the only thing on stdout (`TOKEN=$(… token …)`) and the host's and JasperFx's chatter goes to stderr.
-    /// </summary>
-    public static TextWriter Output { get; set; } = Console.Out;
-
     public override Task<bool> Execute(TokenInput input)
     {
         var role = input.RoleFlag.ToLowerInvariant();
@@ -56,8 +67,8 @@ public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
         // Reads Auth settings the same way the service does, without starting it.
         using var host = input.BuildHost();
         var settings = host.Services.GetRequiredService<AuthSettings>();
-        Output.WriteLine(settings.Mint(role, practitionerId, input.NameFlag, DateTimeOffset.UtcNow));
-        Output.Flush();
+        CommandOutput.Result.WriteLine(settings.Mint(role, practitionerId, input.NameFlag, DateTimeOffset.UtcNow));
+        CommandOutput.Result.Flush();
         return Task.FromResult(true);
     }
 }
@@ -73,7 +84,7 @@ public sealed class SeedDemoCommand : JasperFxAsyncCommand<NetCoreInput>
         // The service is not running here, so no messages can be scheduled: the first start of the
         // service in Development seeds with them, and is the better way to get the demo data.
         var seeded = await DemoData.SeedIfEmptyAsync(store, null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
-        Console.WriteLine(seeded
+        CommandOutput.Result.WriteLine(seeded
             ? "Demo data loaded (without the scheduled two-year career step of the newest analyst; the service's first start in Development seeds with it)."
             : "The ledger already holds data; nothing was loaded.");
         return true;

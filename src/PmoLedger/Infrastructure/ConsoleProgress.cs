@@ -4,12 +4,12 @@ using Spectre.Console.Rendering;
 namespace PmoLedger.Infrastructure;
 
 /// <summary>
-/// Progress of a long command (count, rate, time left) on a terminal; nothing at all when the output is
-/// redirected, so a log or a pipe gets only the command's result lines.
+/// Progress of a long command (count, rate, time left) on a terminal, drawn on stderr; nothing at all when
+/// either output is redirected, so a log or a pipe gets only the command's result lines.
 /// </summary>
 public static class ConsoleProgress
 {
-    public static bool Shown => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+    public static bool Shown => !Console.IsOutputRedirected && !Console.IsErrorRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
     /// <summary>Runs <paramref name="work"/>, which reports how many it has done out of how many.</summary>
     public static async Task<T> RunAsync<T>(string label, Func<Action<long, long>, Task<T>> work)

@@ -17,6 +17,8 @@ public class CommandLineTests(AppFixture fixture) : IntegrationContext(fixture)
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
         foreach (var arg in new[] { dll }.Concat(args)) start.ArgumentList.Add(arg);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ConnectionStrings__Ledger"] = Environment.GetEnvironmentVariable("ConnectionStrings__Ledger");
+        start.Environment["Demo__SeedOnStart"] = "false";
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -47,6 +49,25 @@ public class CommandLineTests(AppFixture fixture) : IntegrationContext(fixture)
         code.ShouldNotBe(0);
         output.Trim().ShouldBeEmpty();
         error.ShouldContain("'jo-bloggs' is not a practitioner id");
+    }
+
+    [Fact]
+    public async Task a_long_command_redirected_prints_its_result_and_no_progress()
+    {
+        await RegisterPractitioner();
+        await RegisterPractitioner();
+        var file = Path.Combine(Path.GetTempPath(), $"pmoledger-export-{Guid.NewGuid():N}.ndjson");
+        try
+        {
+            var (code, output, _) = await Run("export-events", "--file", file);
+            code.ShouldBe(0);
+            output.Trim().ShouldBe($"Wrote 2 events to {file}.");
+            (await File.ReadAllLinesAsync(file)).Length.ShouldBe(2);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]

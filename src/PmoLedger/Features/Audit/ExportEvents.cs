@@ -113,7 +113,7 @@ public sealed class ExportEventsCommand : JasperFxAsyncCommand<ExportEventsInput
             written = await ConsoleProgress.RunAsync("Exporting events",
                 progress => EventExport.WriteAsync(store, file, 0, null, n => progress(n, total), CancellationToken.None));
         }
-        Console.WriteLine($"Wrote {written} events to {path}.");
+        CommandOutput.Result.WriteLine($"Wrote {written} events to {path}.");
         return true;
     }
 }

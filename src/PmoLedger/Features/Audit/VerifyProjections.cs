@@ -69,8 +69,8 @@ public sealed class VerifyProjectionsCommand : JasperFxAsyncCommand<NetCoreInput
         var store = host.Services.GetRequiredService<IDocumentStore>();
         var result = await ConsoleProgress.RunAsync("Verifying practitioners' read models",
             progress => ProjectionVerifier.VerifyAsync(store, CancellationToken.None, progress));
-        Console.WriteLine($"Checked {result.Checked} read models; {result.Drifted.Count} drifted.");
-        foreach (var drift in result.Drifted) Console.WriteLine($"  {drift.ReadModel} of practitioner {drift.PractitionerId}");
+        CommandOutput.Result.WriteLine($"Checked {result.Checked} read models; {result.Drifted.Count} drifted.");
+        foreach (var drift in result.Drifted) CommandOutput.Result.WriteLine($"  {drift.ReadModel} of practitioner {drift.PractitionerId}");
         return result.Drifted.Count == 0;
     }
 }
