@@ -3,6 +3,10 @@ using JasperFx.CodeGeneration;
 using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using PmoLedger;
+using PmoLedger.Features.Completions;
+using PmoLedger.Features.Demo;
+using PmoLedger.Features.Providers;
 using PmoLedger.Infrastructure;
 using Scalar.AspNetCore;
 using Serilog;
@@ -40,11 +44,20 @@ try
         ApiRules.Explain(context);
     });
     builder.Services.AddExceptionHandler<LedgerExceptionHandler>();
-    builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment));
+    builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment), ApiKeyAuthentication.Header, ApiKeyAuthentication.SchemeName)
+        .AddProviderApiKeys();
     builder.Services.AddOpenApi(OpenApiSetup.Configure);
     builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql");
 
-    builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString))
+    var privacy = PrivacySettings.From(configuration, builder.Environment);
+    if (privacy.DevelopmentKeyFile is { } keyFile)
+        Log.Information(privacy.GeneratedNow
+            ? "Generated a development master key for personal data at {KeyFile}"
+            : "Using the development master key for personal data at {KeyFile}", keyFile);
+    var keys = new KeyRing(privacy, connectionString);
+    builder.Services.AddSingleton(keys);
+
+    builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString, keys))
         .UseLightweightSessions()
         .ApplyAllDatabaseChangesOnStartup()
         // Runs the event-chain subscription. HotCold: one node at a time holds it, the others stand by.
@@ -56,6 +69,7 @@ try
         // Event timestamps (recordedAt) come from the same clock as business time, at the database's precision.
         opts.Events.TimeProvider = new MicrosecondClock(services.GetRequiredService<TimeProvider>());
         opts.Listeners.Add(new CorrelationListener(services.GetRequiredService<IHttpContextAccessor>()));
+        opts.Logger(new LedgerMartenLogger(services.GetRequiredService<ILogger<IDocumentStore>>()));
     });
 
     builder.Host.UseWolverine(opts =>
@@ -70,17 +84,21 @@ try
         if (opts.CodeGeneration.TypeLoadMode != TypeLoadMode.Static) opts.UseRuntimeCompilation();
     });
     builder.Services.AddWolverineHttp();
+    builder.Services.AddScoped<CompletionIntake>();
+    // After Marten's schema migration, before anything reads or writes personal data.
+    builder.Services.AddHostedService<PrivacyStartupCheck>();
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
 
     var app = builder.Build();
 
     app.UseMiddleware<Correlation>();
-    app.UseSerilogRequestLogging();
+    app.UseSerilogRequestLogging(LogRedaction.Configure);
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.UseMiddleware<BodyLimit>(configuration.GetValue("Api:MaxBodyBytes", 4L * 1024 * 1024));
     app.UseAuthentication();
     app.UseAuthorization();
+    app.UseMiddleware<UnusableIds>();
 
     app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = PostgresHealthCheck.WriteJson }).AllowAnonymous();
     app.MapOpenApi().AllowAnonymous();

@@ -22,7 +22,7 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
     public const string RawDescription =
         "one connection, two round trips: (1) a batch reading the provider's API-key row (SHA-256 check), the receipt for " +
         "provider+reference, the stream version and the five inline documents of the practitioner (Practitioner, profile, timeline, CPD ledger, development plan); validate and " +
-        "decide with the service's own code (CompletionFields.Parse, CompletionDecision.Decide) and fold with its Apply/Evolve; " +
+        "decide with the service's own code (CompleteTraining.Parse, CompletionDecision.Decide) and fold with its Apply/Evolve; " +
         "(2) one implicit transaction: insert the receipt, insert into mt_events (seq from mt_events_sequence), update " +
         "mt_streams.version, upsert the five documents and the ProviderCompletion document (the unique (stream_id, version) " +
         "index and the receipt's primary key are the concurrency and idempotency checks)";
@@ -124,7 +124,7 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
         var id = PractitionerFor(worker, sequence, concurrency);
         var command = JsonSerializer.Deserialize<CompleteTraining>(Body(), RawLedger.Json)!;
         var today = TimeProvider.System.Today();
-        var fields = CompletionFields.Parse(command, new Problems(), today) ?? throw new InvalidOperationException("invalid body");
+        var fields = command.Parse(new Problems(), today) ?? throw new InvalidOperationException("invalid body");
         if (!ProviderApiKey.TryParse(apiKey, out var keyId, out var secret)) return false;
         await using var connection = await db.OpenConnectionAsync(ct);
 
@@ -155,13 +155,13 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
 
         var userName = $"provider:{key.ProviderId}";
         var correlationId = Guid.NewGuid().ToString();
-        var intake = new Intake(id, fields, new Poster(key.ProviderId, key.ProviderName, userName));
-        var decision = CompletionDecision.Decide(intake, null, docs.Practitioner, today);
-        if (decision.Recorded is not { } recorded) return false;
-        // Renewals a completion may imply need certifications, which these practitioners never hold.
-        if (decision.Implied is { Count: > 0 }) throw new InvalidOperationException("The workload's practitioners hold no certifications.");
-
         var now = DateTimeOffset.UtcNow;
+        var poster = new Poster(key.ProviderId, key.ProviderName, userName);
+        if (CompletionDecision.Decide(fields, id, docs.Practitioner, null, poster, Guid.CreateVersion7(), now) is not CompletionDecision.Record decision)
+            return false;
+        // Renewals a completion may imply need certifications, which these practitioners never hold.
+        if (decision.Events is not [TrainingCompleted recorded]) throw new InvalidOperationException("The workload's practitioners hold no certifications.");
+
         var e = RawLedger.Wrap(recorded, id, docs.Version + 1, now, userName);
         docs.Apply(e);
         var completion = ProviderCompletions.Evolve(null, recorded.CompletionId, e)!;
@@ -171,7 +171,7 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
         {
             Parameters =
             {
-                RawLedger.Param(decision.Receipt!.Id), RawLedger.Jsonb(JsonSerializer.Serialize(decision.Receipt, RawLedger.Json)),
+                RawLedger.Param(decision.Receipt.Id), RawLedger.Jsonb(JsonSerializer.Serialize(decision.Receipt, RawLedger.Json)),
                 RawLedger.Param(RawLedger.DotnetType(typeof(CompletionReceipt)))
             }
         });

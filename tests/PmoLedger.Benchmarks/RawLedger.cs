@@ -27,15 +27,19 @@ public static class RawLedger
     /// Json.Configure), so hand-written rows are the same bytes Marten writes. Marten's own enum
     /// converter comes first, so stored enums read "Analyst", not the API's "analyst".
     /// </summary>
-    public static readonly JsonSerializerOptions Json = CreateJson();
+    public static JsonSerializerOptions Json { get; private set; } = CreateJson(null);
 
-    private static JsonSerializerOptions CreateJson()
+    /// <summary>Personal data in events is sealed under the database's keys, as LedgerStore configures Marten.</summary>
+    public static void UseKeys(PmoLedger.Infrastructure.KeyRing keys) => Json = CreateJson(keys);
+
+    private static JsonSerializerOptions CreateJson(PmoLedger.Infrastructure.KeyRing? keys)
     {
         JsonSerializerOptions? captured = null;
         var marten = new Marten.Services.SystemTextJsonSerializer { EnumStorage = EnumStorage.AsString, Casing = Casing.CamelCase };
         marten.Configure((JsonSerializerOptions options) =>
         {
             PmoLedger.Infrastructure.Json.Configure(options);
+            if (keys is not null) options.Converters.Insert(0, new PmoLedger.Infrastructure.SealedTextConverter(keys));
             captured = options;
         });
         return captured ?? throw new InvalidOperationException("Marten did not hand out its JSON options.");
@@ -67,20 +71,6 @@ public static class RawLedger
 
     private static IEvent WrapTyped<T>(object data) where T : notnull => new Event<T>((T)data);
 
-    /// <summary>The write model's own Create/Apply methods, found once by parameter type.</summary>
-    private static readonly Dictionary<Type, MethodInfo> PractitionerAppliers = typeof(Practitioner)
-        .GetMethods(BindingFlags.Public | BindingFlags.Instance)
-        .Where(m => m.Name == "Apply" && m.GetParameters().Length == 1)
-        .ToDictionary(m => m.GetParameters()[0].ParameterType);
-
-    public static Practitioner? Apply(Practitioner? practitioner, object data)
-    {
-        if (data is PractitionerRegistered registered) return Practitioner.Create(registered);
-        if (practitioner is not null && PractitionerAppliers.TryGetValue(data.GetType(), out var apply))
-            apply.Invoke(practitioner, [data]);
-        return practitioner;
-    }
-
     /// <summary>One inline document of a practitioner stream: its table, its type, and the service's own fold for it.</summary>
     public sealed record InlineDocument(string Table, Type Type, Func<object?, Guid, IEvent, object?> Evolve);
 
@@ -90,7 +80,7 @@ public static class RawLedger
     /// </summary>
     public static readonly InlineDocument[] DocumentTables =
     [
-        new("ledger.mt_doc_practitioner", typeof(Practitioner), (doc, _, e) => Apply((Practitioner?)doc, e.Data)),
+        Projected<Practitioner>("ledger.mt_doc_practitioner", new PractitionerProjection()),
         Projected<PractitionerProfile>("ledger.mt_doc_practitionerprofile", new PractitionerProfileProjection()),
         Projected<Timeline>("ledger.mt_doc_timeline", new TimelineProjection()),
         Projected<PractitionerListing>("ledger.mt_doc_practitionerlisting", new PractitionerListingProjection()),

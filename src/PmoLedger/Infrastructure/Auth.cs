@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using PmoLedger.Features.Providers;
 
 namespace PmoLedger.Infrastructure;
 
@@ -62,15 +61,13 @@ public static class AuthSetup
     /// One entry scheme that forwards to the API-key handler when X-Api-Key is present and to
     /// JWT bearer otherwise, so every route accepts whichever credential its callers hold.
     /// </summary>
-    public static IServiceCollection AddLedgerAuth(this IServiceCollection services, AuthSettings settings)
+    public static AuthenticationBuilder AddLedgerAuth(this IServiceCollection services, AuthSettings settings, string apiKeyHeader, string apiKeyScheme)
     {
         services.AddSingleton(settings);
-        services.AddSingleton<ProviderKeyCache>();
-        services.AddAuthentication(Smart)
+        services.AddAuthorization();
+        return services.AddAuthentication(Smart)
             .AddPolicyScheme(Smart, Smart, o => o.ForwardDefaultSelector = context =>
-                context.Request.Headers.ContainsKey(ApiKeyAuthentication.Header)
-                    ? ApiKeyAuthentication.SchemeName
-                    : JwtBearerDefaults.AuthenticationScheme)
+                context.Request.Headers.ContainsKey(apiKeyHeader) ? apiKeyScheme : JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(o =>
             {
                 o.MapInboundClaims = false;
@@ -83,10 +80,6 @@ public static class AuthSetup
                     RoleClaimType = Roles.RoleClaim,
                     ClockSkew = TimeSpan.FromSeconds(30)
                 };
-            })
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, _ => { });
-
-        services.AddAuthorization();
-        return services;
+            });
     }
 }

@@ -11,7 +11,7 @@ namespace PmoLedger.Infrastructure;
 /// </summary>
 public static class CommandOutput
 {
-    private static readonly string[] Own = ["token", "seed-demo", "export-events", "verify-projections"];
+    private static readonly string[] Own = ["token", "seed-demo", "export-events", "verify-projections", "rotate-master-key"];
 
     public static TextWriter Result { get; private set; } = Console.Out;
 
@@ -73,20 +73,25 @@ public sealed class TokenCommand : JasperFxAsyncCommand<TokenInput>
     }
 }
 
-[Description("Loads the demo data set into an empty ledger", Name = "seed-demo")]
-public sealed class SeedDemoCommand : JasperFxAsyncCommand<NetCoreInput>
+[Description("Re-wraps every data key under a new master key (Privacy:NewMasterKey); events are not touched", Name = "rotate-master-key")]
+public sealed class RotateMasterKeyCommand : JasperFxAsyncCommand<NetCoreInput>
 {
     public override async Task<bool> Execute(NetCoreInput input)
     {
         using var host = input.BuildHost();
-        var store = host.Services.GetRequiredService<IDocumentStore>();
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        // The service is not running here, so no messages can be scheduled: the first start of the
-        // service in Development seeds with them, and is the better way to get the demo data.
-        var seeded = await DemoData.SeedIfEmptyAsync(store, null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
-        CommandOutput.Result.WriteLine(seeded
-            ? "Demo data loaded (without the scheduled two-year career step of the newest analyst; the service's first start in Development seeds with it)."
-            : "The ledger already holds data; nothing was loaded.");
+        var configuration = host.Services.GetRequiredService<IConfiguration>();
+        var current = PrivacySettings.From(configuration, host.Services.GetRequiredService<IHostEnvironment>()).MasterKey;
+        if (configuration["Privacy:NewMasterKey"] is not { Length: > 0 } configured)
+        {
+            Console.Error.WriteLine("Set the new key as Privacy__NewMasterKey (32 bytes, base64: `openssl rand -base64 32`); it is read from the environment so it never appears in a process list.");
+            return false;
+        }
+        var next = PrivacySettings.Parse(configured);
+
+        await using var connection = new Npgsql.NpgsqlConnection(configuration.GetConnectionString("Ledger"));
+        await connection.OpenAsync();
+        var count = await KeyRing.RewrapAsync(connection, current, next, CancellationToken.None);
+        CommandOutput.Result.WriteLine($"Re-wrapped {count} keys under the new master key. Start every node with Privacy__MasterKey set to it; keep the old one until the backups made under it have expired.");
         return true;
     }
 }

@@ -3,7 +3,7 @@ using JasperFx;
 using JasperFx.Events;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
-using PmoLedger.Features.Practitioners;
+using System.Reflection;
 
 namespace PmoLedger.Infrastructure;
 
@@ -18,11 +18,12 @@ public sealed partial class LedgerExceptionHandler(IProblemDetailsService proble
     {
         var problem = exception switch
         {
-            DocumentAlreadyExistsException { DocType: var type } when type == typeof(PractitionerEmail) =>
-                Problems.Conflict("A practitioner with this email is already registered."),
+            DocumentAlreadyExistsException { DocType: var type } when type.GetCustomAttribute<ConflictMessageAttribute>() is { } taken =>
+                Problems.Conflict(taken.Message),
             DocumentAlreadyExistsException or ExistingStreamIdCollisionException =>
                 Problems.Conflict("That record already exists."),
-            ConcurrencyException or StreamLockedException =>
+            PersonalDataErasedException erased => Problems.Conflict(erased.Message),
+            _ when WriteConflicts.Is(exception) =>
                 Problems.Conflict("The record was changed by another request at the same time. Read it again and retry."),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },
             _ => null
@@ -69,6 +70,13 @@ public sealed partial class LedgerExceptionHandler(IProblemDetailsService proble
 
     [GeneratedRegex(@"Path: \$\.?([A-Za-z0-9_.\[\]]*)")]
     private static partial Regex JsonPath();
+}
+
+/// <summary>What a 409 says when a document of this type (a unique key) is already taken.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class ConflictMessageAttribute(string message) : Attribute
+{
+    public string Message { get; } = message;
 }
 
 /// <summary>Answers a body over the limit with 413 before anything reads it.</summary>

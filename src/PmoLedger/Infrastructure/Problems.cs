@@ -40,8 +40,8 @@ public sealed class Problems
             if (required) Add(field, $"'{field}' is required.");
             return default;
         }
-        if (PmoLedger.Features.Practitioners.Vocabulary.TryParse<T>(text, out var value)) return value;
-        Add(field, $"'{text}' is not a known {field}; use one of: {PmoLedger.Features.Practitioners.Vocabulary.Allowed<T>()}.");
+        if (WireNames.TryParse<T>(text, out var value)) return value;
+        Add(field, $"'{text}' is not a known {field}; use one of: {WireNames.Allowed<T>()}.");
         return default;
     }
 

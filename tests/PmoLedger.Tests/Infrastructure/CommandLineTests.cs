@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PmoLedger.Features.Demo;
 using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Tests.Infrastructure;
@@ -76,7 +77,7 @@ public class CommandLineTests(AppFixture fixture) : IntegrationContext(fixture)
         await RegisterPractitioner();
         var logger = new CapturingLogger();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Demo:SeedOnStart"] = "true" }).Build();
-        var service = new DemoDataOnFirstStart(Store, Host.Services.GetRequiredService<IServiceScopeFactory>(), Clock, configuration, logger);
+        var service = new DemoDataOnFirstStart(Store, Host.Services.GetRequiredService<KeyRing>(), Host.Services.GetRequiredService<IServiceScopeFactory>(), Clock, configuration, logger);
 
         await service.StartAsync(CancellationToken.None);
         await service.ExecuteTask!;

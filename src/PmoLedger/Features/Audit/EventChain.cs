@@ -1,3 +1,4 @@
+using static Weasel.Postgresql.SchemaUtils;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -157,9 +158,10 @@ public sealed class EventChainStorage(StoreOptions options) : FeatureSchemaBase(
 {
     protected override IEnumerable<ISchemaObject> schemaObjects()
     {
-        var table = new Table(new PostgresqlObjectName(LedgerStore.Schema, EventChain.Table));
+        var table = new Table(new PostgresqlObjectName(LedgerStore.Schema, EventChain.Table, IdentifierUsage.General));
         table.AddColumn<long>("seq_id").AsPrimaryKey()
-            .ForeignKeyTo(new PostgresqlObjectName(LedgerStore.Schema, "mt_events"), "seq_id", onDelete: Weasel.Postgresql.CascadeAction.Cascade);
+            .ForeignKeyTo(new PostgresqlObjectName(LedgerStore.Schema, "mt_events", IdentifierUsage.General), "seq_id",
+                "fkey_pmo_event_chain_seq_id", Weasel.Core.CascadeAction.Cascade, Weasel.Core.CascadeAction.NoAction);
         table.AddColumn("link", "bytea").NotNull();
         yield return table;
     }

@@ -93,7 +93,7 @@ public static class ExportEventsEndpoint
 
 public sealed class ExportEventsInput : NetCoreInput
 {
-    [Description("The NDJSON file to write (overwritten)")]
+    [Description("The NDJSON file to write (overwritten); a relative path is taken from the directory the command was run in")]
     public string FileFlag { get; set; } = "events.ndjson";
 }
 
@@ -106,7 +106,7 @@ public sealed class ExportEventsCommand : JasperFxAsyncCommand<ExportEventsInput
         var store = host.Services.GetRequiredService<IDocumentStore>();
         var total = await EventExport.CountAsync(store, CancellationToken.None);
 
-        var path = Path.GetFullPath(input.FileFlag);
+        var path = CallerPath.Resolve(input.FileFlag);
         long written;
         await using (var file = File.Create(path))
         {

@@ -40,16 +40,22 @@ public static class AwardCertificationEndpoint
     [ProducesResponseType<CertificationCreated>(201)]
     [WolverinePost("/api/practitioners/{id}/certifications", OperationId = "awardCertification")]
     [Authorize(Roles = $"{Roles.Provider},{Roles.Admin}")]
-    public static async Task<(IResult, Events)> Post(AwardCertification command, [WriteAggregate] Practitioner practitioner,
-        ClaimsPrincipal user, TimeProvider clock, IMessageBus bus)
+    public static (IResult, Events, OutgoingMessages) Post(AwardCertification command, [WriteAggregate] Practitioner practitioner,
+        ClaimsPrincipal user, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow();
+        var events = Decide(practitioner, command, Guid.CreateVersion7(), user.ProviderId(), Clock.DayOf(now));
+        var awarded = (CertificationAwarded)events[0];
+        return (Results.Created($"/api/practitioners/{practitioner.Id}", new CertificationCreated(awarded.CertificationId)),
+            [.. events], CertificationRules.Expiries(practitioner.Id, events, now).ToOutgoing());
+    }
+
+    /// <summary>The award, and whatever it settles at once (an award whose renewBy has passed).</summary>
+    public static IReadOnlyList<object> Decide(Practitioner practitioner, AwardCertification command, Guid certificationId, Guid? providerId, DateOnly today)
     {
         var awardedOn = command.AwardedOn!.Value;
-        var awarded = new CertificationAwarded(Guid.CreateVersion7(), command.Code!.Trim(), command.Name!.Trim(), awardedOn,
-            command.CertificateNumber!.Trim(), CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, user.ProviderId());
-
-        var consequences = CertificationRules.After(practitioner, [awarded], clock.Today());
-        await CertificationRules.ScheduleExpiries(bus, practitioner.Id, [awarded, .. consequences], clock);
-        return (Results.Created($"/api/practitioners/{practitioner.Id}", new CertificationCreated(awarded.CertificationId)),
-            [awarded, .. consequences]);
+        var awarded = new CertificationAwarded(certificationId, command.Code!.Trim(), command.Name!.Trim(), awardedOn,
+            PersonalText.Of(practitioner.Id, command.CertificateNumber!.Trim()), CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, providerId);
+        return [awarded, .. CertificationRules.After(practitioner, [awarded], today)];
     }
 }

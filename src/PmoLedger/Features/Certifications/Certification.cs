@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
@@ -7,57 +8,18 @@ namespace PmoLedger.Features.Certifications;
 
 public enum CertificationStatus { Active, RenewalDue, Expired }
 
-public enum RenewalBasis { ExamPass, Cpd }
-
-/// <summary>A provider (or an admin) recorded a certification. RuleVersion is the CPD scheme its first cycle runs under.</summary>
-public sealed record CertificationAwarded(
-    Guid CertificationId, string Code, string Name, DateOnly AwardedOn, string CertificateNumber,
-    DateOnly RenewBy, string RuleVersion, Guid? ProviderId) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => AwardedOn;
-}
-
-/// <summary>
-/// A new cycle [CycleStart, RenewBy) began. Normally CycleStart is the previous renewBy; after a
-/// lapse (AfterExpiry) a new exam pass starts the cycle on the day of the pass.
-/// </summary>
-public sealed record CertificationRenewed(
-    Guid CertificationId, string Code, RenewalBasis Basis, DateOnly RenewedOn, DateOnly CycleStart, DateOnly RenewBy,
-    string RuleVersion, Guid? CompletionId, bool AfterExpiry) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => RenewedOn;
-}
-
-/// <summary>The certification reached its renewBy date without being renewed.</summary>
-public sealed record CertificationExpired(Guid CertificationId, string Code, DateOnly ExpiredOn) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => ExpiredOn;
-}
-
 /// <summary>Sent for a certification's renewBy date; the handler settles every certification as of that day.</summary>
 public sealed record SettleCertifications(Guid PractitionerId, Guid CertificationId);
 
 public sealed record CertificationCycle(DateOnly Start, DateOnly RenewBy, string RuleVersion);
 
 /// <summary>A certification as its events left it: facts only, no "today".</summary>
-public sealed class CertificationRecord
+public sealed record CertificationRecord(
+    Guid CertificationId, string Code, string Name, DateOnly AwardedOn, string CertificateNumber,
+    ImmutableList<CertificationCycle> Cycles, DateOnly? ExpiredOn = null)
 {
-    public Guid CertificationId { get; set; }
-    public string Code { get; set; } = "";
-    public string Name { get; set; } = "";
-    public DateOnly AwardedOn { get; set; }
-    public string CertificateNumber { get; set; } = "";
-    public List<CertificationCycle> Cycles { get; set; } = [];
-    public DateOnly? ExpiredOn { get; set; }
-
     [JsonIgnore] public CertificationCycle Current => Cycles[^1];
     [JsonIgnore] public DateOnly RenewBy => Current.RenewBy;
-
-    public CertificationRecord Copy() => new()
-    {
-        CertificationId = CertificationId, Code = Code, Name = Name, AwardedOn = AwardedOn,
-        CertificateNumber = CertificateNumber, Cycles = [.. Cycles], ExpiredOn = ExpiredOn
-    };
 
     /// <summary>Status on a day. Expired from renewBy on, even before the scheduled expiry has been recorded.</summary>
     public CertificationStatus StatusOn(DateOnly day) =>
@@ -69,28 +31,30 @@ public sealed class CertificationRecord
 /// <summary>The facts certifications are built from, shared by the aggregate and the read models.</summary>
 public static class CertificationFacts
 {
-    public static bool Record(List<CertificationRecord> certifications, object e)
+    public static bool IsCertification(object e) => e is CertificationAwarded or CertificationRenewed or CertificationExpired;
+
+    /// <summary>Folds a certification event; any other event leaves the list as it is.</summary>
+    public static ImmutableList<CertificationRecord> Fold(ImmutableList<CertificationRecord> certifications, object e)
     {
         switch (e)
         {
             case CertificationAwarded a:
-                certifications.Add(new CertificationRecord
+                return certifications.Add(new CertificationRecord(a.CertificationId, a.Code, a.Name, a.AwardedOn, a.CertificateNumber,
+                    [new CertificationCycle(a.AwardedOn, a.RenewBy, a.RuleVersion)]));
+            case CertificationRenewed r when IndexOf(certifications, r.CertificationId) is var i and >= 0:
+                return certifications.SetItem(i, certifications[i] with
                 {
-                    CertificationId = a.CertificationId, Code = a.Code, Name = a.Name, AwardedOn = a.AwardedOn,
-                    CertificateNumber = a.CertificateNumber, Cycles = [new CertificationCycle(a.AwardedOn, a.RenewBy, a.RuleVersion)]
+                    Cycles = certifications[i].Cycles.Add(new CertificationCycle(r.CycleStart, r.RenewBy, r.RuleVersion)), ExpiredOn = null
                 });
-                return true;
-            case CertificationRenewed r when certifications.Find(c => c.CertificationId == r.CertificationId) is { } renewed:
-                renewed.Cycles.Add(new CertificationCycle(r.CycleStart, r.RenewBy, r.RuleVersion));
-                renewed.ExpiredOn = null;
-                return true;
-            case CertificationExpired x when certifications.Find(c => c.CertificationId == x.CertificationId) is { } expired:
-                expired.ExpiredOn = x.ExpiredOn;
-                return true;
+            case CertificationExpired x when IndexOf(certifications, x.CertificationId) is var i and >= 0:
+                return certifications.SetItem(i, certifications[i] with { ExpiredOn = x.ExpiredOn });
             default:
-                return false;
+                return certifications;
         }
     }
+
+    private static int IndexOf(ImmutableList<CertificationRecord> certifications, Guid id) =>
+        certifications.FindIndex(c => c.CertificationId == id);
 }
 
 /// <summary>
@@ -112,13 +76,8 @@ public static class CertificationRules
     /// </summary>
     public static IReadOnlyList<object> After(Practitioner state, IReadOnlyList<object> facts, DateOnly today)
     {
-        var certifications = state.Certifications.Select(c => c.Copy()).ToList();
-        var entries = state.Cpd.ToList();
-        foreach (var fact in facts)
-        {
-            CertificationFacts.Record(certifications, fact);
-            CpdFacts.Record(entries, fact);
-        }
+        var certifications = facts.Aggregate(state.Certifications, CertificationFacts.Fold);
+        var entries = facts.Aggregate(state.Cpd, CpdFacts.Fold);
 
         var events = new List<object>();
         void Take(IEnumerable<object> decided)
@@ -126,7 +85,7 @@ public static class CertificationRules
             foreach (var e in decided.ToList())
             {
                 events.Add(e);
-                CertificationFacts.Record(certifications, e);
+                certifications = CertificationFacts.Fold(certifications, e);
             }
         }
 
@@ -142,7 +101,7 @@ public static class CertificationRules
     /// <summary>
     /// What a provider-posted completion implies for the practitioner's certifications: the exam
     /// renewal it may be, plus anything its CPD points settle. CompleteTraining appends these after
-    /// the TrainingCompleted event and schedules with <see cref="ScheduleExpiries"/>.
+    /// the TrainingCompleted event and schedules <see cref="Expiries"/>.
     /// </summary>
     public static IReadOnlyList<object> RenewalsFor(Practitioner state, TrainingCompleted completion, DateOnly today) =>
         After(state, [completion], today);
@@ -206,28 +165,30 @@ public static class CertificationRules
     /// A durable message at the start of every renewBy still ahead, measured on the ledger's clock.
     /// Messages for a renewBy that was since moved find nothing to do when they fire.
     /// </summary>
-    public static async Task ScheduleExpiries(IMessageBus bus, Guid practitionerId, IEnumerable<object> events, TimeProvider clock)
-    {
-        var due = events.Select(e => e switch
-        {
-            CertificationAwarded a => (a.CertificationId, a.RenewBy),
-            CertificationRenewed r => (r.CertificationId, r.RenewBy),
-            _ => ((Guid, DateOnly)?)null
-        }).OfType<(Guid CertificationId, DateOnly RenewBy)>();
-
-        foreach (var (certificationId, renewBy) in due.Where(d => d.RenewBy > clock.Today()))
-            await bus.ScheduleAsync(new SettleCertifications(practitionerId, certificationId), Clock.StartOf(renewBy) - clock.GetUtcNow());
-    }
+    public static IReadOnlyList<Scheduled> Expiries(Guid practitionerId, IEnumerable<object> events, DateTimeOffset now) =>
+        events.Select(e => e switch
+            {
+                CertificationAwarded a => (a.CertificationId, a.RenewBy),
+                CertificationRenewed r => (r.CertificationId, r.RenewBy),
+                _ => ((Guid, DateOnly)?)null
+            })
+            .OfType<(Guid CertificationId, DateOnly RenewBy)>()
+            .Where(d => d.RenewBy > Clock.DayOf(now))
+            .Select(d => Scheduled.At(new SettleCertifications(practitionerId, d.CertificationId), d.RenewBy, now))
+            .ToList();
 }
 
 public static class SettleCertificationsHandler
 {
+    /// <summary>What a renewBy day brings: renewals CPD has met, else the expiry; nothing when the message is stale.</summary>
+    public static IReadOnlyList<object> Decide(Practitioner practitioner, DateOnly today) => CertificationRules.After(practitioner, [], today);
+
     /// <summary>Fires on a renewBy day. It re-decides from the record, so a stale or repeated message records nothing.</summary>
     [AggregateHandler]
-    public static async Task<Events> Handle(SettleCertifications message, Practitioner practitioner, TimeProvider clock, IMessageBus bus)
+    public static (Events, OutgoingMessages) Handle(SettleCertifications message, Practitioner practitioner, TimeProvider clock)
     {
-        var events = CertificationRules.After(practitioner, [], clock.Today());
-        await CertificationRules.ScheduleExpiries(bus, practitioner.Id, events, clock);
-        return [.. events];
+        var now = clock.GetUtcNow();
+        var events = Decide(practitioner, Clock.DayOf(now));
+        return ([.. events], CertificationRules.Expiries(practitioner.Id, events, now).ToOutgoing());
     }
 }

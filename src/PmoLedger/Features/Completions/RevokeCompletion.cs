@@ -2,12 +2,6 @@ using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Completions;
 
-/// <summary>The posting provider withdrew a completion. It stays in history, marked revoked, and stops counting.</summary>
-public sealed record CompletionRevoked(Guid CompletionId, Guid ProviderId, string Reason, DateOnly RevokedOn) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => RevokedOn;
-}
-
 public sealed record RevokeCompletion(string? Reason);
 
 public static class RevokeCompletionEndpoint
@@ -22,7 +16,7 @@ public static class RevokeCompletionEndpoint
 
     /// <summary>Revoking twice changes nothing: the second request finds it revoked and records no event.</summary>
     public static CompletionRevoked? Decide(Practitioner practitioner, Guid completionId, Guid providerId, string reason, DateOnly today) =>
-        practitioner.Completions.Find(c => c.CompletionId == completionId) is { Revoked: false }
+        practitioner.Completions.FirstOrDefault(c => c.Id == completionId) is { Revoked: false }
             ? new CompletionRevoked(completionId, providerId, reason.Trim(), today)
             : null;
 
@@ -35,13 +29,13 @@ public static class RevokeCompletionEndpoint
     [ProducesResponseType(204)]
     [WolverinePost("/api/completions/{completionId}/revoke", OperationId = "revokeCompletion")]
     [Authorize(Roles = Roles.Provider)]
-    public static async Task<IResult> Post(Guid completionId, RevokeCompletion command, ClaimsPrincipal user,
-        IDocumentStore store, TimeProvider clock, CancellationToken ct)
+    public static Task<IResult> Post(Guid completionId, RevokeCompletion command, ClaimsPrincipal user,
+        IDocumentStore store, TimeProvider clock, ILogger<RevokeCompletion> logger, CancellationToken ct)
     {
         var poster = Poster.From(user);
-        for (var attempt = 1; ; attempt++)
+        return WriteConflicts.Retry(async () =>
         {
-            await using var session = poster.OpenSession(store);
+            await using var session = WriteConflicts.OpenSession(store, poster.UserName);
             // The provider view doubles as the index from a completion to its practitioner.
             var posted = await session.LoadAsync<ProviderCompletion>(completionId, ct);
             if (posted is null) return Results.Problem(Problems.NotFound($"No completion {completionId}."));
@@ -49,18 +43,12 @@ public static class RevokeCompletionEndpoint
                 return Results.Problem(Problems.Forbidden("Only the provider that posted a completion may revoke it."));
 
             var stream = await session.Events.FetchForWriting<Practitioner>(posted.PractitionerId, ct);
-            if (Decide(stream.Aggregate!, completionId, posted.ProviderId, command.Reason!, clock.Today()) is not { } revoked)
-                return Results.NoContent();
-            stream.AppendOne(revoked);
-            try
+            if (Decide(stream.Aggregate!, completionId, posted.ProviderId, command.Reason!, clock.Today()) is { } revoked)
             {
+                stream.AppendOne(revoked);
                 await session.SaveChangesAsync(ct);
-                return Results.NoContent();
             }
-            catch (Exception e) when (CompletionIngest.IsConflict(e) && attempt < CompletionIngest.Attempts)
-            {
-                await CompletionIngest.Backoff(attempt, ct);
-            }
-        }
+            return Results.NoContent();
+        }, () => Results.Problem(Problems.Conflict("The practitioner's record was busy; nothing was recorded. Retry the request.")), logger, ct);
     }
 }

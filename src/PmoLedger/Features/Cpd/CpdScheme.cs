@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Practitioners;
 
@@ -15,26 +16,18 @@ public sealed record CpdEntry(Guid Id, CpdSource Source, CpdCategory Category, d
 /// <summary>The facts CPD entries are built from, shared by the aggregate and the read models.</summary>
 public static class CpdFacts
 {
-    /// <summary>Records a CPD-relevant event in <paramref name="entries"/>; false when the event is not one.</summary>
-    public static bool Record(List<CpdEntry> entries, object e)
+    public static bool IsCpd(object e) => e is CpdActivityLogged or TrainingCompleted or CompletionRevoked;
+
+    /// <summary>Folds a CPD-relevant event into the entries; any other event leaves them as they are.</summary>
+    public static ImmutableList<CpdEntry> Fold(ImmutableList<CpdEntry> entries, object e) => e switch
     {
-        switch (e)
-        {
-            case CpdActivityLogged a:
-                entries.Add(new CpdEntry(a.ActivityId, CpdSource.Activity, a.Category, a.Points, a.OccurredOn, a.Title));
-                return true;
-            case TrainingCompleted c:
-                entries.Add(new CpdEntry(c.CompletionId, CpdSource.Completion, CpdCategory.ProfessionalEducation,
-                    c.CpdPoints, c.CompletedOn, c.CourseTitle));
-                return true;
-            case CompletionRevoked r:
-                var i = entries.FindIndex(x => x.Id == r.CompletionId && x.Source == CpdSource.Completion);
-                if (i >= 0) entries[i] = entries[i] with { Revoked = true };
-                return true;
-            default:
-                return false;
-        }
-    }
+        CpdActivityLogged a => entries.Add(new CpdEntry(a.ActivityId, CpdSource.Activity, a.Category, a.Points, a.OccurredOn, a.Title)),
+        TrainingCompleted c => entries.Add(new CpdEntry(c.CompletionId, CpdSource.Completion, CpdCategory.ProfessionalEducation,
+            c.CpdPoints, c.CompletedOn, c.CourseTitle)),
+        CompletionRevoked r when entries.FindIndex(x => x.Id == r.CompletionId && x.Source == CpdSource.Completion) is var i and >= 0 =>
+            entries.SetItem(i, entries[i] with { Revoked = true }),
+        _ => entries
+    };
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
 using PmoLedger.Features.Certifications;
@@ -9,8 +10,8 @@ namespace PmoLedger.Features.Cpd;
 public sealed class CpdLedger
 {
     public Guid Id { get; set; }
-    public List<CpdEntry> Entries { get; set; } = [];
-    public List<CertificationRecord> Certifications { get; set; } = [];
+    public ImmutableList<CpdEntry> Entries { get; set; } = [];
+    public ImmutableList<CertificationRecord> Certifications { get; set; } = [];
 }
 
 public partial class CpdLedgerProjection : SingleStreamProjection<CpdLedger, Guid>
@@ -20,7 +21,8 @@ public partial class CpdLedgerProjection : SingleStreamProjection<CpdLedger, Gui
     public override CpdLedger Evolve(CpdLedger? snapshot, Guid id, IEvent e)
     {
         var ledger = snapshot ?? new CpdLedger { Id = id };
-        if (!CpdFacts.Record(ledger.Entries, e.Data)) CertificationFacts.Record(ledger.Certifications, e.Data);
+        ledger.Entries = CpdFacts.Fold(ledger.Entries, e.Data);
+        ledger.Certifications = CertificationFacts.Fold(ledger.Certifications, e.Data);
         return ledger;
     }
 }

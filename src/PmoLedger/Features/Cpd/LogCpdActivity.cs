@@ -5,10 +5,6 @@ namespace PmoLedger.Features.Cpd;
 
 public sealed record LogCpdActivity(string? Category, decimal? Points, string? Title, string? Reflection, DateOnly? OccurredOn, string? EvidenceUrl);
 
-public sealed record CpdActivityLogged(
-    Guid ActivityId, CpdCategory Category, decimal Points, string Title, string Reflection, DateOnly OccurredOn,
-    string? EvidenceUrl) : IBusinessEvent;
-
 public sealed record CpdActivityCreated(Guid ActivityId);
 
 public static class LogCpdActivityEndpoint
@@ -39,17 +35,17 @@ public static class LogCpdActivityEndpoint
     [EndpointDescription("The practitioner only.")]
     [ProducesResponseType<CpdActivityCreated>(201)]
     [WolverinePost("/api/practitioners/{id}/cpd", OperationId = "logCpdActivity")]
-    public static async Task<(IResult, Events)> Post(LogCpdActivity command, [WriteAggregate] Practitioner practitioner,
-        TimeProvider clock, IMessageBus bus)
+    public static (IResult, Events, OutgoingMessages) Post(LogCpdActivity command, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
     {
-        Vocabulary.TryParse<CpdCategory>(command.Category, out var category);
-        var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, command.Points!.Value, command.Title!.Trim(),
-            command.Reflection!.Trim(), command.OccurredOn!.Value, command.EvidenceUrl);
+        var now = clock.GetUtcNow();
+        WireNames.TryParse<CpdCategory>(command.Category, out var category);
+        var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, command.Points!.Value,
+            PersonalText.Of(practitioner.Id, command.Title!.Trim()), PersonalText.Of(practitioner.Id, command.Reflection!.Trim()),
+            command.OccurredOn!.Value, PersonalText.OfOptional(practitioner.Id, command.EvidenceUrl));
 
         // Points can complete a cycle's CPD and so renew a certification there and then.
-        var consequences = CertificationRules.After(practitioner, [logged], clock.Today());
-        await CertificationRules.ScheduleExpiries(bus, practitioner.Id, consequences, clock);
+        var consequences = CertificationRules.After(practitioner, [logged], Clock.DayOf(now));
         return (Results.Created($"/api/practitioners/{practitioner.Id}/cpd", new CpdActivityCreated(logged.ActivityId)),
-            [logged, .. consequences]);
+            [logged, .. consequences], CertificationRules.Expiries(practitioner.Id, consequences, now).ToOutgoing());
     }
 }

@@ -7,11 +7,6 @@ public sealed record EvidenceLink(string? Kind, Guid? Id);
 
 public sealed record AchieveGoal(EvidenceLink? Evidence);
 
-public sealed record GoalAchieved(Guid GoalId, EvidenceKind EvidenceKind, Guid EvidenceId, DateOnly AchievedOn) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => AchievedOn;
-}
-
 public static class AchieveGoalEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.OnlySelf(id);
@@ -31,7 +26,7 @@ public static class AchieveGoalEndpoint
         if (goal is null) return Problems.NotFound($"No goal {goalId} is on this practitioner's plan.");
         if (goal.AchievedOn is { } on) return Problems.Conflict($"That goal was already achieved on {on:yyyy-MM-dd}.");
 
-        Vocabulary.TryParse<EvidenceKind>(command.Evidence!.Kind, out var kind);
+        WireNames.TryParse<EvidenceKind>(command.Evidence!.Kind, out var kind);
         return OnRecord(practitioner, kind, command.Evidence.Id!.Value)
             ? WolverineContinue.NoProblems
             : Problems.BadRequest("evidence.id", $"No {kind.Wire()} {command.Evidence.Id} is on this practitioner's record.");
@@ -51,7 +46,7 @@ public static class AchieveGoalEndpoint
     [WolverinePost("/api/practitioners/{id}/goals/{goalId}/achieve", OperationId = "achieveGoal"), EmptyResponse]
     public static GoalAchieved Post(AchieveGoal command, Guid goalId, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
     {
-        Vocabulary.TryParse<EvidenceKind>(command.Evidence!.Kind, out var kind);
+        WireNames.TryParse<EvidenceKind>(command.Evidence!.Kind, out var kind);
         return new GoalAchieved(goalId, kind, command.Evidence.Id!.Value, clock.Today());
     }
 }

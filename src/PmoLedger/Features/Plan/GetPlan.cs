@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
 using PmoLedger.Features.Certifications;
@@ -10,45 +11,26 @@ namespace PmoLedger.Features.Plan;
 public enum GoalStatus { Open, Achieved, Overdue }
 
 /// <summary>A goal as its events left it; whether it is overdue depends on the day it is read.</summary>
-public sealed class GoalRecord
+public sealed record GoalRecord(
+    Guid GoalId, DevelopmentDimension Dimension, string Description, RoleFamily? TargetRoleFamily, CareerLevel? TargetLevel,
+    DateOnly TargetDate, DateOnly SetOn, DateOnly? AchievedOn = null, EvidenceKind? EvidenceKind = null, Guid? EvidenceId = null)
 {
-    public Guid GoalId { get; set; }
-    public DevelopmentDimension Dimension { get; set; }
-    public string Description { get; set; } = "";
-    public RoleFamily? TargetRoleFamily { get; set; }
-    public CareerLevel? TargetLevel { get; set; }
-    public DateOnly TargetDate { get; set; }
-    public DateOnly SetOn { get; set; }
-    public DateOnly? AchievedOn { get; set; }
-    public EvidenceKind? EvidenceKind { get; set; }
-    public Guid? EvidenceId { get; set; }
-
     public GoalStatus StatusOn(DateOnly day) =>
         AchievedOn is not null ? GoalStatus.Achieved : day > TargetDate ? GoalStatus.Overdue : GoalStatus.Open;
 }
 
 public static class PlanFacts
 {
-    public static bool Record(List<GoalRecord> goals, object e)
+    public static bool IsPlan(object e) => e is GoalSet or GoalAchieved;
+
+    /// <summary>Folds a goal event; any other event leaves the goals as they are.</summary>
+    public static ImmutableList<GoalRecord> Fold(ImmutableList<GoalRecord> goals, object e) => e switch
     {
-        switch (e)
-        {
-            case GoalSet s:
-                goals.Add(new GoalRecord
-                {
-                    GoalId = s.GoalId, Dimension = s.Dimension, Description = s.Description, TargetRoleFamily = s.TargetRoleFamily,
-                    TargetLevel = s.TargetLevel, TargetDate = s.TargetDate, SetOn = s.SetOn
-                });
-                return true;
-            case GoalAchieved a when goals.Find(g => g.GoalId == a.GoalId) is { } goal:
-                goal.AchievedOn = a.AchievedOn;
-                goal.EvidenceKind = a.EvidenceKind;
-                goal.EvidenceId = a.EvidenceId;
-                return true;
-            default:
-                return false;
-        }
-    }
+        GoalSet s => goals.Add(new GoalRecord(s.GoalId, s.Dimension, s.Description, s.TargetRoleFamily, s.TargetLevel, s.TargetDate, s.SetOn)),
+        GoalAchieved a when goals.FindIndex(g => g.GoalId == a.GoalId) is var i and >= 0 =>
+            goals.SetItem(i, goals[i] with { AchievedOn = a.AchievedOn, EvidenceKind = a.EvidenceKind, EvidenceId = a.EvidenceId }),
+        _ => goals
+    };
 }
 
 /// <summary>Something on the record that shows development: a completion, CPD activity, role or certification.</summary>
@@ -75,7 +57,7 @@ public sealed record EvidenceItem(EvidenceKind Kind, Guid Id, string Title, Date
 public sealed class DevelopmentPlan
 {
     public Guid Id { get; set; }
-    public List<GoalRecord> Goals { get; set; } = [];
+    public ImmutableList<GoalRecord> Goals { get; set; } = [];
     public List<EvidenceItem> Evidence { get; set; } = [];
 }
 
@@ -87,7 +69,11 @@ public partial class DevelopmentPlanProjection : SingleStreamProjection<Developm
     public override DevelopmentPlan Evolve(DevelopmentPlan? snapshot, Guid id, IEvent e)
     {
         var plan = snapshot ?? new DevelopmentPlan { Id = id };
-        if (PlanFacts.Record(plan.Goals, e.Data)) return plan;
+        if (PlanFacts.IsPlan(e.Data))
+        {
+            plan.Goals = PlanFacts.Fold(plan.Goals, e.Data);
+            return plan;
+        }
         switch (e.Data)
         {
             case RoleStarted s:

@@ -4,13 +4,6 @@ namespace PmoLedger.Features.Plan;
 
 public sealed record SetGoal(string? Dimension, string? Description, string? TargetRoleFamily, string? TargetLevel, DateOnly? TargetDate);
 
-public sealed record GoalSet(
-    Guid GoalId, DevelopmentDimension Dimension, string Description, RoleFamily? TargetRoleFamily, CareerLevel? TargetLevel,
-    DateOnly TargetDate, DateOnly SetOn) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => SetOn;
-}
-
 public sealed record GoalCreated(Guid GoalId);
 
 public static class SetGoalEndpoint
@@ -38,10 +31,11 @@ public static class SetGoalEndpoint
     [WolverinePost("/api/practitioners/{id}/goals", OperationId = "setGoal")]
     public static (IResult, GoalSet) Post(SetGoal command, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
     {
-        var set = new GoalSet(Guid.CreateVersion7(), Parse<DevelopmentDimension>(command.Dimension)!.Value, command.Description!.Trim(),
+        var set = new GoalSet(Guid.CreateVersion7(), Parse<DevelopmentDimension>(command.Dimension)!.Value,
+            PersonalText.Of(practitioner.Id, command.Description!.Trim()),
             Parse<RoleFamily>(command.TargetRoleFamily), Parse<CareerLevel>(command.TargetLevel), command.TargetDate!.Value, clock.Today());
         return (Results.Created($"/api/practitioners/{practitioner.Id}/plan", new GoalCreated(set.GoalId)), set);
     }
 
-    private static T? Parse<T>(string? wire) where T : struct, Enum => Vocabulary.TryParse<T>(wire, out var value) ? value : null;
+    private static T? Parse<T>(string? wire) where T : struct, Enum => WireNames.TryParse<T>(wire, out var value) ? value : null;
 }

@@ -1,5 +1,14 @@
+using System.Collections.Immutable;
 
 namespace PmoLedger.Features.Practitioners;
+
+/// <summary>A role as the record keeps it: everything product.md records about a period of work.</summary>
+public sealed record RoleRecord(
+    Guid RoleId, string Title, RoleFamily RoleFamily, Specialism? Specialism, EmploymentType EmploymentType,
+    string Organisation, string Industry, OfficeType OfficeType, DateOnly StartedOn, DateOnly? EndedOn, bool Concurrent)
+{
+    public RolePeriod Period => new(RoleId, RoleFamily, StartedOn, EndedOn, Concurrent);
+}
 
 /// <summary>A period of work as the career rules see it. EndedOn is inclusive; null while open.</summary>
 public sealed record RolePeriod(Guid RoleId, RoleFamily Family, DateOnly StartedOn, DateOnly? EndedOn, bool Concurrent)
@@ -13,20 +22,19 @@ public sealed record RolePeriod(Guid RoleId, RoleFamily Family, DateOnly Started
 /// </summary>
 public static class Career
 {
-    /// <summary>Folds a role event into a list of periods (other events are ignored).</summary>
-    public static void Record(List<RolePeriod> roles, object e)
+    /// <summary>
+    /// The one fold of role events (other events leave the roles as they are): the aggregate and the
+    /// profile keep the same list, and the career rules read its periods.
+    /// </summary>
+    public static ImmutableList<RoleRecord> Fold(ImmutableList<RoleRecord> roles, object e) => e switch
     {
-        switch (e)
-        {
-            case RoleStarted s:
-                roles.Add(new RolePeriod(s.RoleId, s.RoleFamily, s.StartedOn, null, s.Concurrent));
-                break;
-            case RoleEnded x:
-                var index = roles.FindIndex(r => r.RoleId == x.RoleId);
-                if (index >= 0) roles[index] = roles[index] with { EndedOn = x.EndedOn };
-                break;
-        }
-    }
+        RoleStarted s => roles.Add(new RoleRecord(s.RoleId, s.Title, s.RoleFamily, s.Specialism, s.EmploymentType,
+            s.Organisation, s.Industry, s.OfficeType, s.StartedOn, null, s.Concurrent)),
+        RoleEnded x when roles.FindIndex(r => r.RoleId == x.RoleId) is var i and >= 0 => roles.SetItem(i, roles[i] with { EndedOn = x.EndedOn }),
+        _ => roles
+    };
+
+    public static IReadOnlyList<RolePeriod> Periods(this IEnumerable<RoleRecord> roles) => roles.Select(r => r.Period).ToList();
 
     /// <summary>Two years of PMO experience move a practitioner from entry to working.</summary>
     public const int WorkingThresholdDays = 2 * 365;
@@ -132,10 +140,6 @@ public static class Career
     /// A durable scheduled message for the day a level is due. The delay is measured on the
     /// ledger's clock, so tests that move that clock see the message fire in real seconds.
     /// </summary>
-    public static async Task ScheduleReassessment(IMessageBus bus, Guid practitionerId, DateOnly? on, TimeProvider clock)
-    {
-        if (on is not { } day) return;
-        var delay = Clock.StartOf(day) - clock.GetUtcNow();
-        await bus.ScheduleAsync(new ReassessCareerLevel(practitionerId), delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
-    }
+    public static IReadOnlyList<Scheduled> Reassessment(Guid practitionerId, DateOnly? on, DateTimeOffset now) =>
+        on is { } day ? [Scheduled.At(new ReassessCareerLevel(practitionerId), day, now)] : [];
 }

@@ -6,13 +6,6 @@ public sealed record ChangeRole(
     string? Title, string? RoleFamily, string? Specialism, string? EmploymentType,
     string? Organisation, string? Industry, string? OfficeType, DateOnly? StartedOn, bool? Concurrent);
 
-public sealed record RoleStarted(
-    Guid RoleId, string Title, RoleFamily RoleFamily, Specialism? Specialism, EmploymentType EmploymentType,
-    string Organisation, string Industry, OfficeType OfficeType, DateOnly StartedOn, bool Concurrent) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => StartedOn;
-}
-
 /// <summary>Sent to the practitioner's own queue for the day the 2-year threshold is due.</summary>
 public sealed record ReassessCareerLevel(Guid PractitionerId);
 
@@ -38,14 +31,12 @@ public static class ChangeRoleEndpoint
     [EndpointSummary("Record a new role")]
     [EndpointDescription("The practitioner or an admin. A new main role ends the open main role the day before it starts; a concurrent role ends nothing.")]
     [WolverinePost("/api/practitioners/{id}/roles", OperationId = "changeRole"), EmptyResponse]
-    public static async Task<Events> Post(ChangeRole command, [WriteAggregate] Practitioner practitioner,
-        TimeProvider clock, IMessageBus bus)
+    public static (Events, OutgoingMessages) Post(ChangeRole command, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
     {
-        var today = clock.Today();
-        var started = Parse(command, new Problems(), today);
-        var events = Decide(practitioner, started, today, out var reassessOn);
-        await Career.ScheduleReassessment(bus, practitioner.Id, reassessOn, clock);
-        return events;
+        var now = clock.GetUtcNow();
+        var started = Parse(command, new Problems(), Clock.DayOf(now)) with { RoleId = Guid.CreateVersion7() };
+        var events = Decide(practitioner, started, Clock.DayOf(now), out var reassessOn);
+        return (events, Career.Reassessment(practitioner.Id, reassessOn, now).ToOutgoing());
     }
 
     /// <summary>A new main role ends the open main role the day before it starts; a concurrent one ends nothing.</summary>
@@ -78,9 +69,9 @@ public static class ChangeRoleEndpoint
         var office = problems.Enum<OfficeType>("officeType", c.OfficeType);
         Specialism? specialism = c.Specialism is null ? null : problems.Enum<Specialism>("specialism", c.Specialism);
         if (family == RoleFamily.Specialist && c.Specialism is null)
-            problems.Add("specialism", "A specialist role needs a 'specialism'; use one of: " + Vocabulary.Allowed<Specialism>() + ".");
+            problems.Add("specialism", "A specialist role needs a 'specialism'; use one of: " + WireNames.Allowed<Specialism>() + ".");
 
-        var role = new RoleStarted(Guid.CreateVersion7(), c.Title?.Trim() ?? "", family, specialism, employment,
+        var role = new RoleStarted(Guid.Empty, c.Title?.Trim() ?? "", family, specialism, employment,
             c.Organisation?.Trim() ?? "", c.Industry?.Trim() ?? "", office, c.StartedOn ?? default, c.Concurrent ?? false);
         return role;
     }

@@ -5,17 +5,6 @@ namespace PmoLedger.Features.Practitioners;
 /// <summary>A mistyped name or email put right; a field left out stays as it is.</summary>
 public sealed record CorrectDetails(string? FullName, string? Email);
 
-/// <summary>
-/// What was corrected, from what, by whom and on which day. A field that did not change is null,
-/// so the audit history shows exactly what changed.
-/// </summary>
-public sealed record PractitionerDetailsCorrected(
-    Guid PractitionerId, string? FullName, string? PreviousFullName, string? Email, string? PreviousEmail,
-    string CorrectedBy, DateOnly CorrectedOn) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => CorrectedOn;
-}
-
 public static class CorrectDetailsEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin);
@@ -38,10 +27,10 @@ public static class CorrectDetailsEndpoint
     }
 
     /// <summary>A clear 409 before anything is written; the email claim's primary key still decides a race.</summary>
-    public static async Task<ProblemDetails> ValidateAsync(CorrectDetails command, Guid id, IQuerySession session, CancellationToken ct)
+    public static async Task<ProblemDetails> ValidateAsync(CorrectDetails command, Guid id, IQuerySession session, KeyRing keys, CancellationToken ct)
     {
         if (command.Email is null) return WolverineContinue.NoProblems;
-        var claim = await session.LoadAsync<PractitionerEmail>(PractitionerEmail.Key(command.Email), ct);
+        var claim = await session.LoadAsync<PractitionerEmail>(keys.EmailLookupKey(command.Email), ct);
         return claim is not null && claim.PractitionerId != id
             ? Problems.Conflict("Another practitioner is registered with this email.")
             : WolverineContinue.NoProblems;
@@ -51,14 +40,15 @@ public static class CorrectDetailsEndpoint
     [EndpointDescription("The practitioner or an admin. Recorded as a details-corrected event (who, when, what changed); 409 when the email belongs to someone else.")]
     [WolverinePatch("/api/practitioners/{id}", OperationId = "correctPractitionerDetails"), EmptyResponse]
     public static Events Patch(CorrectDetails command, [WriteAggregate] Practitioner practitioner, ClaimsPrincipal user,
-        IDocumentSession session, TimeProvider clock)
+        IDocumentSession session, KeyRing keys, TimeProvider clock)
     {
+        // After an erasure the new values cannot be sealed: saving fails with the 409 every personal write gets.
         var corrected = Decide(practitioner, command, user.Identity?.Name ?? "unknown", clock.Today());
-        if (corrected?.Email is { } email && PractitionerEmail.Key(email) != PractitionerEmail.Key(practitioner.Email))
+        if (corrected?.Email is { } email && keys.EmailLookupKey(email) != keys.EmailLookupKey(practitioner.Email))
         {
             // The email index follows: the old address is free again, the new one is claimed in the same transaction.
-            session.Delete<PractitionerEmail>(PractitionerEmail.Key(practitioner.Email));
-            session.Insert(new PractitionerEmail { Id = PractitionerEmail.Key(email), PractitionerId = practitioner.Id });
+            session.Delete<PractitionerEmail>(keys.EmailLookupKey(practitioner.Email));
+            session.Insert(new PractitionerEmail { Id = keys.EmailLookupKey(email), PractitionerId = practitioner.Id });
         }
         return corrected is null ? [] : [corrected];
     }
@@ -71,9 +61,10 @@ public static class CorrectDetailsEndpoint
         var nameChanged = name is not null && name != current.FullName;
         var emailChanged = email is not null && email != current.Email;
         if (!nameChanged && !emailChanged) return null;
-        return new PractitionerDetailsCorrected(current.Id,
-            nameChanged ? name : null, nameChanged ? current.FullName : null,
-            emailChanged ? email : null, emailChanged ? current.Email : null, by, today);
+        var id = current.Id;
+        return new PractitionerDetailsCorrected(id,
+            nameChanged ? PersonalText.Of(id, name!) : null, nameChanged ? PersonalText.Of(id, current.FullName) : null,
+            emailChanged ? PersonalText.Of(id, email!) : null, emailChanged ? PersonalText.Of(id, current.Email) : null, by, today);
     }
 
     internal static bool IsEmail(string value) =>

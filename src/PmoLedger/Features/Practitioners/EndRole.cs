@@ -4,11 +4,6 @@ namespace PmoLedger.Features.Practitioners;
 /// <summary>Ends a role with no successor (a career break, a move out of PMO work). Without a roleId every open role ends.</summary>
 public sealed record EndRole(DateOnly? EndedOn, Guid? RoleId);
 
-public sealed record RoleEnded(Guid RoleId, DateOnly EndedOn, bool EndedBySuccessor) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => EndedOn;
-}
-
 public static class EndRoleEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin);
@@ -34,18 +29,26 @@ public static class EndRoleEndpoint
     [EndpointSummary("End a role")]
     [EndpointDescription("The practitioner or an admin. Without roleId every open role ends; 409 when none is open.")]
     [WolverinePost("/api/practitioners/{id}/roles/end", OperationId = "endRole"), EmptyResponse]
-    public static async Task<Events> Post(EndRole command, [WriteAggregate] Practitioner practitioner, TimeProvider clock, IMessageBus bus)
+    public static (Events, OutgoingMessages) Post(EndRole command, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow();
+        var events = Decide(practitioner, command.RoleId, command.EndedOn!.Value, Clock.DayOf(now), out var reassessOn);
+        return (events, Career.Reassessment(practitioner.Id, reassessOn, now).ToOutgoing());
+    }
+
+    /// <summary>Ends the role named (or every open role), and records any career-level step that implies.</summary>
+    public static Events Decide(Practitioner practitioner, Guid? roleId, DateOnly endedOn, DateOnly today, out DateOnly? reassessOn)
     {
         var events = new Events();
-        foreach (var role in RolesToEnd(practitioner, command.RoleId))
-            events.Add(new RoleEnded(role.RoleId, command.EndedOn!.Value, EndedBySuccessor: false));
+        foreach (var role in RolesToEnd(practitioner, roleId))
+            events.Add(new RoleEnded(role.RoleId, endedOn, EndedBySuccessor: false));
 
-        var (steps, reassessOn) = practitioner.CareerAfter(events, clock.Today());
+        var (steps, reassess) = practitioner.CareerAfter(events, today);
         events.AddRange(steps);
-        await Career.ScheduleReassessment(bus, practitioner.Id, reassessOn, clock);
+        reassessOn = reassess;
         return events;
     }
 
-    private static IEnumerable<RolePeriod> RolesToEnd(Practitioner practitioner, Guid? roleId) =>
+    private static IEnumerable<RoleRecord> RolesToEnd(Practitioner practitioner, Guid? roleId) =>
         practitioner.OpenRoles.Where(r => roleId is null || r.RoleId == roleId);
 }

@@ -1,17 +1,10 @@
+using System.Collections.Immutable;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Certifications;
 
 namespace PmoLedger.Features.Practitioners;
-
-/// <summary>A role as the profile keeps it: everything product.md records about a period of work.</summary>
-public sealed record RoleRecord(
-    Guid RoleId, string Title, RoleFamily RoleFamily, Specialism? Specialism, EmploymentType EmploymentType,
-    string Organisation, string Industry, OfficeType OfficeType, DateOnly StartedOn, DateOnly? EndedOn, bool Concurrent)
-{
-    public RolePeriod Period => new(RoleId, RoleFamily, StartedOn, EndedOn, Concurrent);
-}
 
 /// <summary>
 /// The stored profile: only facts from events. Anything that depends on today (experience,
@@ -21,13 +14,14 @@ public sealed class PractitionerProfile
 {
     public Guid Id { get; set; }
     public string FullName { get; set; } = "";
-    public string Email { get; set; } = "";
-    public List<RoleRecord> Roles { get; set; } = [];
+    /// <summary>Null once the practitioner's personal data is erased (docs/privacy.md).</summary>
+    public string? Email { get; set; } = "";
+    public ImmutableList<RoleRecord> Roles { get; set; } = [];
 
     /// <summary>Provider-posted completions that still count (revoked ones do not).</summary>
     public int Completions { get; set; }
 
-    public List<CertificationRecord> Certifications { get; set; } = [];
+    public ImmutableList<CertificationRecord> Certifications { get; set; } = [];
     public int Version { get; set; }
 }
 
@@ -47,16 +41,14 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
                 profile.Email = r.Email;
                 break;
             case PractitionerDetailsCorrected c:
-                profile.FullName = c.FullName ?? profile.FullName;
-                profile.Email = c.Email ?? profile.Email;
+                profile.FullName = c.FullName?.Text ?? profile.FullName;
+                profile.Email = c.Email?.Text ?? profile.Email;
                 break;
-            case RoleStarted s:
-                profile.Roles.Add(new RoleRecord(s.RoleId, s.Title, s.RoleFamily, s.Specialism, s.EmploymentType,
-                    s.Organisation, s.Industry, s.OfficeType, s.StartedOn, null, s.Concurrent));
+            case RoleStarted or RoleEnded:
+                profile.Roles = Career.Fold(profile.Roles, e.Data);
                 break;
-            case RoleEnded x:
-                var i = profile.Roles.FindIndex(r => r.RoleId == x.RoleId);
-                if (i >= 0) profile.Roles[i] = profile.Roles[i] with { EndedOn = x.EndedOn };
+            case PersonalDataErased:
+                profile.Email = null;
                 break;
             case TrainingCompleted:
                 profile.Completions++;
@@ -66,7 +58,7 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
                 profile.Completions--;
                 break;
             default:
-                CertificationFacts.Record(profile.Certifications, e.Data);
+                profile.Certifications = CertificationFacts.Fold(profile.Certifications, e.Data);
                 break;
         }
         return profile;
@@ -82,13 +74,13 @@ public sealed record CertificationView(
     Guid CertificationId, string Code, string Name, string CertificateNumber, DateOnly AwardedOn, DateOnly RenewBy, CertificationStatus Status);
 
 public sealed record ProfileView(
-    Guid Id, string FullName, string Email, CareerLevel CareerLevel, decimal PmoExperienceYears,
+    Guid Id, string FullName, string? Email, CareerLevel CareerLevel, decimal PmoExperienceYears,
     CurrentRoleView? CurrentRole, IReadOnlyList<CertificationView> Certifications, int Completions, int Version)
 {
     /// <summary>The profile as it reads on <paramref name="day"/>: the same projection, with time-dependent figures for that day.</summary>
     public static ProfileView From(PractitionerProfile p, DateOnly day)
     {
-        var periods = p.Roles.Select(r => r.Period).ToList();
+        var periods = p.Roles.Periods();
         var primary = Career.PrimaryRoleOn(periods, day);
         var current = primary is null ? null : p.Roles.First(r => r.RoleId == primary.RoleId);
         return new ProfileView(

@@ -1,91 +1,57 @@
-using PmoLedger.Features.Completions;
+using System.Collections.Immutable;
+using System.Text.Json.Serialization;
+using JasperFx.Events;
+using Marten.Events.Aggregation;
 using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Plan;
 
 namespace PmoLedger.Features.Practitioners;
 
-/// <summary>An event that carries the business date it happened on (product.md "Time").</summary>
-public interface IBusinessEvent
-{
-    DateOnly OccurredOn { get; }
-}
-
-public sealed record PractitionerRegistered(Guid PractitionerId, string FullName, string Email, DateOnly RegisteredOn) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => RegisteredOn;
-}
-
-public sealed record CareerLevelReached(CareerLevel Level, CareerLevel? Previous, DateOnly EffectiveOn) : IBusinessEvent
-{
-    DateOnly IBusinessEvent.OccurredOn => EffectiveOn;
-}
-
-/// <summary>A provider-posted completion as later rules (revocation, CPD) need it.</summary>
-public sealed record CompletionRecord(
-    Guid CompletionId, Guid ProviderId, string ProviderReference, string CourseCode, TrainingOutcome Outcome,
-    DateOnly CompletedOn, decimal CpdPoints, bool Revoked);
-
 /// <summary>
-/// The write model: one stream per practitioner holds their whole record. It is rebuilt from
-/// events (an inline snapshot); handlers never change it, they return new events.
+/// The write model: one stream per practitioner holds their whole record (events in
+/// PractitionerEvents.cs). Immutable; <see cref="Fold"/> (the projection's Evolve) is the only way it changes, and
+/// decisions read it and return new events.
 /// </summary>
-public sealed class Practitioner
+public sealed record Practitioner
 {
-    public Guid Id { get; set; }
-    public string FullName { get; set; } = "";
-    public string Email { get; set; } = "";
-    public List<RolePeriod> Roles { get; set; } = [];
-    public CareerLevel? Level { get; set; }
-    public DateOnly? LevelSince { get; set; }
-    public List<CompletionRecord> Completions { get; set; } = [];
-    public List<CertificationRecord> Certifications { get; set; } = [];
+    public Guid Id { get; init; }
+    public string FullName { get; init; } = "";
+    public string Email { get; init; } = "";
+    public ImmutableList<RoleRecord> Roles { get; init; } = [];
+    public CareerLevel? Level { get; init; }
+    public DateOnly? LevelSince { get; init; }
 
-    /// <summary>CPD entries: logged activities and provider completions (revoked ones marked).</summary>
-    public List<CpdEntry> Cpd { get; set; } = [];
-    public List<GoalRecord> Goals { get; set; } = [];
+    /// <summary>CPD entries in recording order: logged activities and provider completions (revoked ones marked).</summary>
+    public ImmutableList<CpdEntry> Cpd { get; init; } = [];
+    public ImmutableList<CertificationRecord> Certifications { get; init; } = [];
+    public ImmutableList<GoalRecord> Goals { get; init; } = [];
 
-    public static Practitioner Create(PractitionerRegistered e) =>
-        new() { Id = e.PractitionerId, FullName = e.FullName, Email = e.Email };
+    /// <summary>Provider-posted completions: kept once, as the CPD entries they are.</summary>
+    [JsonIgnore] public IEnumerable<CpdEntry> Completions => Cpd.Where(e => e.Source == CpdSource.Completion);
 
-    public void Apply(PractitionerDetailsCorrected e)
+    /// <summary>The one fold of a practitioner's stream; the Marten projection and every replay use it.</summary>
+    public static Practitioner? Fold(Practitioner? state, object e)
     {
-        FullName = e.FullName ?? FullName;
-        Email = e.Email ?? Email;
+        if (e is PractitionerRegistered r) return new Practitioner { Id = r.PractitionerId, FullName = r.FullName, Email = r.Email };
+        if (state is null) return null;   // a stream that never registered anyone
+        return e switch
+        {
+            PractitionerDetailsCorrected c => state with { FullName = c.FullName?.Text ?? state.FullName, Email = c.Email?.Text ?? state.Email },
+            RoleStarted or RoleEnded => state with { Roles = Career.Fold(state.Roles, e) },
+            CareerLevelReached c => state with { Level = c.Level, LevelSince = c.EffectiveOn },
+            TrainingCompleted or CompletionRevoked or CpdActivityLogged => state with { Cpd = CpdFacts.Fold(state.Cpd, e) },
+            CertificationAwarded or CertificationRenewed or CertificationExpired =>
+                state with { Certifications = CertificationFacts.Fold(state.Certifications, e) },
+            GoalSet or GoalAchieved => state with { Goals = PlanFacts.Fold(state.Goals, e) },
+            _ => state
+        };
     }
 
-    public void Apply(RoleStarted e) => Career.Record(Roles, e);
+    /// <summary>The state after events this decision is about to record, so later decisions see them.</summary>
+    public Practitioner Then(IEnumerable<object> events) => events.Aggregate(this, (state, e) => Fold(state, e)!);
 
-    public void Apply(RoleEnded e) => Career.Record(Roles, e);
-
-    public void Apply(CareerLevelReached e)
-    {
-        Level = e.Level;
-        LevelSince = e.EffectiveOn;
-    }
-
-    public void Apply(TrainingCompleted e)
-    {
-        Completions.Add(new CompletionRecord(
-            e.CompletionId, e.ProviderId, e.ProviderReference, e.CourseCode, e.Outcome, e.CompletedOn, e.CpdPoints, Revoked: false));
-        CpdFacts.Record(Cpd, e);
-    }
-
-    public void Apply(CompletionRevoked e)
-    {
-        var index = Completions.FindIndex(c => c.CompletionId == e.CompletionId);
-        if (index >= 0) Completions[index] = Completions[index] with { Revoked = true };
-        CpdFacts.Record(Cpd, e);
-    }
-
-    public void Apply(CertificationAwarded e) => CertificationFacts.Record(Certifications, e);
-    public void Apply(CertificationRenewed e) => CertificationFacts.Record(Certifications, e);
-    public void Apply(CertificationExpired e) => CertificationFacts.Record(Certifications, e);
-    public void Apply(CpdActivityLogged e) => CpdFacts.Record(Cpd, e);
-    public void Apply(GoalSet e) => PlanFacts.Record(Goals, e);
-    public void Apply(GoalAchieved e) => PlanFacts.Record(Goals, e);
-
-    public IEnumerable<RolePeriod> OpenRoles => Roles.Where(r => r.EndedOn is null);
+    [JsonIgnore] public IEnumerable<RoleRecord> OpenRoles => Roles.Where(r => r.EndedOn is null);
 
     /// <summary>
     /// The career-level steps that the role history implies but the ledger has not recorded yet,
@@ -117,8 +83,7 @@ public sealed class Practitioner
     /// <summary>Decides the career-level events after role events, and when to look again.</summary>
     public (IReadOnlyList<CareerLevelReached> Steps, DateOnly? ReassessOn) CareerAfter(IEnumerable<object> roleEvents, DateOnly today)
     {
-        var roles = Roles.ToList();
-        foreach (var e in roleEvents) Career.Record(roles, e);
+        var roles = roleEvents.Aggregate(Roles, Career.Fold).Periods();
 
         var steps = ReconcileCareerLevel(roles, Level, LevelSince, today).ToList();
         DateOnly? reassess = Career.WorkingThresholdDate(roles) is { } threshold && threshold > today
@@ -127,4 +92,13 @@ public sealed class Practitioner
             : null;
         return (steps, reassess);
     }
+}
+
+/// <summary>Keeps the write model in the same transaction as its events.</summary>
+public partial class PractitionerProjection : SingleStreamProjection<Practitioner, Guid>
+{
+    // Provider streams share the store.
+    public PractitionerProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
+
+    public override Practitioner? Evolve(Practitioner? snapshot, Guid id, IEvent e) => Practitioner.Fold(snapshot, e.Data);
 }

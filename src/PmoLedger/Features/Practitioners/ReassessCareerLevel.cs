@@ -9,10 +9,10 @@ public static class ReassessCareerLevelHandler
     /// role history implies and the ledger lacks, so a stale or repeated message changes nothing.
     /// </summary>
     [AggregateHandler]
-    public static async Task<Events> Handle(ReassessCareerLevel message, Practitioner practitioner, TimeProvider clock, IMessageBus bus)
+    public static (Events, OutgoingMessages) Handle(ReassessCareerLevel message, Practitioner practitioner, TimeProvider clock)
     {
-        var (steps, reassessOn) = practitioner.CareerAfter([], clock.Today());
-        await Career.ScheduleReassessment(bus, practitioner.Id, reassessOn, clock);
-        return [.. steps];
+        var now = clock.GetUtcNow();
+        var (steps, reassessOn) = practitioner.CareerAfter([], Clock.DayOf(now));
+        return ([.. steps], Career.Reassessment(practitioner.Id, reassessOn, now).ToOutgoing());
     }
 }

@@ -12,7 +12,11 @@ public sealed class PractitionerListing
 {
     public Guid Id { get; set; }
     public string FullName { get; set; } = "";
-    public string Email { get; set; } = "";
+
+    /// <summary>Null once the practitioner's personal data is erased (docs/privacy.md).</summary>
+    public string? Email { get; set; } = "";
+
+    /// <summary>Empty once erased, so no search finds the person by what they were called.</summary>
     public string Search { get; set; } = "";
     public CareerLevel CareerLevel { get; set; } = CareerLevel.Entry;
 
@@ -31,6 +35,13 @@ public sealed class PractitionerListing
         FullName = fullName;
         Email = email;
         Search = $"{fullName} {email}".ToLowerInvariant();
+    }
+
+    public void Erase()
+    {
+        FullName = PersonalText.ErasedMarker;
+        Email = null;
+        Search = "";
     }
 
     public void SettleOrganisation()
@@ -54,7 +65,10 @@ public partial class PractitionerListingProjection : SingleStreamProjection<Prac
                 listing.Name(r.FullName, r.Email);
                 break;
             case PractitionerDetailsCorrected c:
-                listing.Name(c.FullName ?? listing.FullName, c.Email ?? listing.Email);
+                listing.Name(c.FullName?.Text ?? listing.FullName, c.Email?.Text ?? listing.Email ?? "");
+                break;
+            case PersonalDataErased:
+                listing.Erase();
                 break;
             case RoleStarted s:
                 listing.OpenRoles.Add(new PractitionerListing.OpenRole(s.RoleId, s.Organisation, s.StartedOn, s.Concurrent));
@@ -91,7 +105,7 @@ public partial class PractitionerListingProjection : SingleStreamProjection<Prac
 
 public sealed record PractitionerMatch(Guid Id, string FullName);
 
-public sealed record PractitionerListItem(Guid Id, string FullName, string Email, CareerLevel CareerLevel, string? Organisation);
+public sealed record PractitionerListItem(Guid Id, string FullName, string? Email, CareerLevel CareerLevel, string? Organisation);
 
 /// <summary>
 /// The register, for staff: `email=` finds one person exactly (providers too, for a learner they know);
@@ -121,9 +135,9 @@ public static class SearchPractitionersEndpoint
     [WolverineGet("/api/practitioners", OperationId = "searchPractitioners")]
     [Authorize(Roles = $"{Roles.Admin},{Roles.Provider},{Roles.Auditor}")]
     public static async Task<IResult> Get(string? email, string? q, string? organisation, string? careerLevel, string? page,
-        string? pageSize, IQuerySession session, CancellationToken ct)
+        string? pageSize, IQuerySession session, KeyRing keys, CancellationToken ct)
     {
-        if (email is not null) return await FindByEmail(session, email, ct);
+        if (email is not null) return await FindByEmail(session, keys, email, ct);
 
         var search = Parse(new Problems(), q, organisation, careerLevel, page, pageSize);
         var (items, total) = await Find(session, search, ct);
@@ -150,10 +164,13 @@ public static class SearchPractitionersEndpoint
         return (items, total);
     }
 
-    /// <summary>Exact match only (case-insensitive): a provider may find a learner they know, not browse the register.</summary>
-    private static async Task<IResult> FindByEmail(IQuerySession session, string email, CancellationToken ct)
+    /// <summary>
+    /// Exact match only (case-insensitive): a provider may find a learner they know, not browse the register.
+    /// Through the keyed email lookup, which an erasure empties for the person.
+    /// </summary>
+    private static async Task<IResult> FindByEmail(IQuerySession session, KeyRing keys, string email, CancellationToken ct)
     {
-        var claim = await session.LoadAsync<PractitionerEmail>(PractitionerEmail.Key(email), ct);
+        var claim = await session.LoadAsync<PractitionerEmail>(keys.EmailLookupKey(email), ct);
         var profile = claim is null ? null : await session.LoadAsync<PractitionerProfile>(claim.PractitionerId, ct);
         return profile is null
             ? Results.Problem(Problems.NotFound("No practitioner is registered with that email."))

@@ -103,3 +103,13 @@ public sealed class ApiKeyAuthentication(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 }
+
+public static class ProviderApiKeySetup
+{
+    /// <summary>The API-key scheme providers authenticate with, next to the JWT bearer scheme.</summary>
+    public static AuthenticationBuilder AddProviderApiKeys(this AuthenticationBuilder auth)
+    {
+        auth.Services.AddSingleton<ProviderKeyCache>();
+        return auth.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, _ => { });
+    }
+}

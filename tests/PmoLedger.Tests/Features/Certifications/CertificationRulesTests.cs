@@ -2,6 +2,7 @@ using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Practitioners;
+using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Tests.Features.Certifications;
 
@@ -13,10 +14,10 @@ public class CertificationRulesTests
 
     private static (Practitioner State, CertificationAwarded Award) Holding(string code = "P3O-F", DateOnly? awardedOn = null)
     {
-        var p = Practitioner.Create(new PractitionerRegistered(Guid.NewGuid(), "Ada", "ada@example.org", AwardedOn));
+        var p = Practitioner.Fold(null, new PractitionerRegistered(Guid.Empty, PersonalText.Of(Guid.Empty, "Ada"), PersonalText.Of(Guid.Empty, "ada@example.org"), AwardedOn))!;
         var on = awardedOn ?? AwardedOn;
-        var award = new CertificationAwarded(Guid.NewGuid(), code, "P3O Foundation", on, "N-1", CertificationRules.RenewByFrom(on), "axelos-2024", null);
-        p.Apply(award);
+        var award = new CertificationAwarded(Guid.NewGuid(), code, "P3O Foundation", on, PersonalText.Of(Guid.Empty, "N-1"), CertificationRules.RenewByFrom(on), "axelos-2024", null);
+        p = p.Then([award]);
         return (p, award);
     }
 
@@ -24,21 +25,10 @@ public class CertificationRulesTests
         new(Guid.NewGuid(), Guid.NewGuid(), "Academy", "ref", code, "Exam", on, outcome, 0.8m, points, null);
 
     private static CpdActivityLogged Activity(CpdCategory category, decimal points, DateOnly on) =>
-        new(Guid.NewGuid(), category, points, "Activity", "A reflection long enough to count.", on, null);
+        new(Guid.NewGuid(), category, points, PersonalText.Of(Guid.Empty, "Activity"),
+            PersonalText.Of(Guid.Empty, "A reflection long enough to count."), on, null);
 
-    private static void Apply(Practitioner p, IEnumerable<object> events)
-    {
-        foreach (var e in events)
-        {
-            switch (e)
-            {
-                case CertificationRenewed r: p.Apply(r); break;
-                case CertificationExpired x: p.Apply(x); break;
-                case CpdActivityLogged a: p.Apply(a); break;
-                case TrainingCompleted t: p.Apply(t); break;
-            }
-        }
-    }
+    private static Practitioner Apply(Practitioner p, IEnumerable<object> events) => p.Then(events);
 
     [Fact]
     public void renew_by_is_three_years_after_the_award_and_29_february_rolls_to_28th()
@@ -65,7 +55,7 @@ public class CertificationRulesTests
     public void an_expired_certification_is_not_expired_again()
     {
         var (p, _) = Holding();
-        Apply(p, CertificationRules.After(p, [], RenewBy));
+        p = Apply(p, CertificationRules.After(p, [], RenewBy));
         CertificationRules.After(p, [], RenewBy.AddYears(1)).ShouldBeEmpty();
     }
 
@@ -120,7 +110,7 @@ public class CertificationRulesTests
     {
         var (p, _) = Holding();
         var passedOn = new DateOnly(2027, 6, 10);
-        Apply(p, CertificationRules.RenewalsFor(p, Pass("P3O-F", passedOn), passedOn));
+        p = Apply(p, CertificationRules.RenewalsFor(p, Pass("P3O-F", passedOn), passedOn));
         CertificationRules.RenewalsFor(p, Pass("P3O-F", passedOn.AddDays(10)), passedOn.AddDays(10)).ShouldBeEmpty();
     }
 
@@ -144,14 +134,14 @@ public class CertificationRulesTests
     public void a_pass_inside_the_cycle_posted_after_expiry_still_renews_from_the_old_renew_by()
     {
         var (p, award) = Holding();
-        Apply(p, CertificationRules.After(p, [], RenewBy));
+        p = Apply(p, CertificationRules.After(p, [], RenewBy));
         var pass = Pass("P3O-F", RenewBy.AddDays(-20));
 
         var renewal = CertificationRules.RenewalsFor(p, pass, RenewBy.AddDays(10)).ShouldHaveSingleItem().ShouldBeOfType<CertificationRenewed>();
         renewal.CycleStart.ShouldBe(RenewBy);
         renewal.AfterExpiry.ShouldBeFalse();
 
-        Apply(p, [renewal]);
+        p = Apply(p, [renewal]);
         p.Certifications.Single().ExpiredOn.ShouldBeNull();
         p.Certifications.Single().StatusOn(RenewBy.AddDays(10)).ShouldBe(CertificationStatus.Active);
     }
@@ -160,7 +150,7 @@ public class CertificationRulesTests
     public void a_second_pass_in_the_same_cycle_renews_only_once()
     {
         var (p, _) = Holding();
-        Apply(p, CertificationRules.RenewalsFor(p, Pass("P3O-F", new DateOnly(2026, 10, 1)), new DateOnly(2026, 10, 1)));
+        p = Apply(p, CertificationRules.RenewalsFor(p, Pass("P3O-F", new DateOnly(2026, 10, 1)), new DateOnly(2026, 10, 1)));
         CertificationRules.RenewalsFor(p, Pass("P3O-F", new DateOnly(2026, 11, 1)), new DateOnly(2026, 11, 1)).ShouldBeEmpty();
     }
 
@@ -168,7 +158,7 @@ public class CertificationRulesTests
     public void meeting_the_last_period_renews_through_cpd_dated_when_it_was_met()
     {
         var (p, award) = Holding();
-        Apply(p, [Activity(CpdCategory.ProfessionalExperience, 15, new DateOnly(2024, 5, 1)), Activity(CpdCategory.Community, 5, new DateOnly(2024, 6, 1)),
+        p = Apply(p, [Activity(CpdCategory.ProfessionalExperience, 15, new DateOnly(2024, 5, 1)), Activity(CpdCategory.Community, 5, new DateOnly(2024, 6, 1)),
                   Activity(CpdCategory.ProfessionalExperience, 15, new DateOnly(2025, 5, 1)), Activity(CpdCategory.Community, 5, new DateOnly(2025, 6, 1)),
                   Activity(CpdCategory.ProfessionalExperience, 15, new DateOnly(2026, 5, 1))]);
 
@@ -184,7 +174,7 @@ public class CertificationRulesTests
     public void a_completions_points_count_towards_renewal_through_cpd()
     {
         var (p, _) = Holding();
-        Apply(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2024, 5, 1)),
+        p = Apply(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2024, 5, 1)),
                   Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2025, 5, 1)),
                   Activity(CpdCategory.ProfessionalExperience, 5, new DateOnly(2026, 5, 1))]);
 
@@ -198,10 +188,10 @@ public class CertificationRulesTests
     {
         var (p, _) = Holding();
         var course = Pass("PMO-101", new DateOnly(2026, 7, 1), TrainingOutcome.Completed, points: 15);
-        Apply(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2024, 5, 1)),
+        p = Apply(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2024, 5, 1)),
                   Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2025, 5, 1)),
                   Activity(CpdCategory.ProfessionalExperience, 5, new DateOnly(2026, 5, 1)), course]);
-        p.Apply(new CompletionRevoked(course.CompletionId, course.ProviderId, "Error", new DateOnly(2026, 7, 5)));
+        p = p.Then([new CompletionRevoked(course.CompletionId, course.ProviderId, "Error", new DateOnly(2026, 7, 5))]);
 
         CertificationRules.After(p, [], new DateOnly(2026, 7, 6)).ShouldBeEmpty();
         CertificationRules.After(p, [], RenewBy).ShouldHaveSingleItem().ShouldBeOfType<CertificationExpired>();
@@ -210,11 +200,11 @@ public class CertificationRulesTests
     [Fact]
     public void a_backdated_award_with_met_cpd_renews_as_far_as_the_cpd_reaches_then_expires()
     {
-        var p = Practitioner.Create(new PractitionerRegistered(Guid.NewGuid(), "Ada", "ada@example.org", AwardedOn));
-        Apply(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2018, 5, 1)),
+        var p = Practitioner.Fold(null, new PractitionerRegistered(Guid.Empty, PersonalText.Of(Guid.Empty, "Ada"), PersonalText.Of(Guid.Empty, "ada@example.org"), AwardedOn))!;
+        p = Apply(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2018, 5, 1)),
                   Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2019, 5, 1)),
                   Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2020, 5, 1))]);
-        var award = new CertificationAwarded(Guid.NewGuid(), "P3O-F", "P3O Foundation", new DateOnly(2018, 1, 1), "N", new DateOnly(2021, 1, 1), "axelos-2024", null);
+        var award = new CertificationAwarded(Guid.NewGuid(), "P3O-F", "P3O Foundation", new DateOnly(2018, 1, 1), PersonalText.Of(Guid.Empty, "N"), new DateOnly(2021, 1, 1), "axelos-2024", null);
 
         var events = CertificationRules.After(p, [award], new DateOnly(2026, 6, 1));
 
@@ -226,8 +216,8 @@ public class CertificationRulesTests
     public void cpd_logged_after_expiry_does_not_revive_the_certification()
     {
         var (p, _) = Holding();
-        Apply(p, CertificationRules.After(p, [], RenewBy));
-        Apply(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2024, 5, 1)),
+        p = Apply(p, CertificationRules.After(p, [], RenewBy));
+        p = Apply(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2024, 5, 1)),
                   Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2025, 5, 1))]);
 
         CertificationRules.After(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2026, 5, 1))], RenewBy.AddDays(5))
@@ -243,5 +233,20 @@ public class CertificationRulesTests
     {
         var (p, _) = Holding();
         p.Certifications.Single().StatusOn(DateOnly.Parse(day)).ShouldBe(expected);
+    }
+
+    [Fact]
+    public void the_renew_by_message_after_a_cpd_renewal_decides_nothing()
+    {
+        var (p, award) = Holding();
+        p = Apply(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2024, 5, 1)),
+                  Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2025, 5, 1)),
+                  Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2026, 5, 1))]);
+        p = Apply(p, SettleCertificationsHandler.Decide(p, new DateOnly(2026, 5, 2)).ShouldHaveSingleItem().ShouldBeOfType<CertificationRenewed>() is var r ? [r] : []);
+
+        // The message scheduled for the old renewBy arrives on that day: stale, so nothing.
+        SettleCertificationsHandler.Decide(p, award.RenewBy).ShouldBeEmpty();
+        // Unmet, the same message expires it.
+        SettleCertificationsHandler.Decide(Holding().State, award.RenewBy).ShouldHaveSingleItem().ShouldBeOfType<CertificationExpired>();
     }
 }

@@ -1,9 +1,11 @@
+using PmoLedger.Features.Practitioners;
 using System.Text.Json;
 using Alba;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using PmoLedger.Features.Completions;
 using PmoLedger.Tests.Features.Providers;
+using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Tests.Features.Completions;
 
@@ -33,7 +35,7 @@ public class CompletingTrainingTests(AppFixture fixture) : ProviderContext(fixtu
         data.CourseCode.ShouldBe("PMO-101");
         data.Score.ShouldBe(0.85m);
         data.CpdPoints.ShouldBe(7m);
-        data.EvidenceUrl.ShouldBe("https://pmo.academy/certificates/77");
+        data.EvidenceUrl!.Text.ShouldBe("https://pmo.academy/certificates/77");
         recorded.UserName.ShouldBe($"provider:{provider.Id}");
         recorded.CorrelationId.ShouldBe("upload-2026-03-02-a");
     }
@@ -109,6 +111,7 @@ public class CompletingTrainingTests(AppFixture fixture) : ProviderContext(fixtu
         var provider = await RegisterProvider();
         var id = await RegisterPractitioner();
         var before = await EventCount();
+        Logs.Clear();
 
         var answers = await AllAtOnce(20, _ => s =>
         {
@@ -118,6 +121,8 @@ public class CompletingTrainingTests(AppFixture fixture) : ProviderContext(fixtu
 
         answers.Select(a => a.Status).ShouldAllBe(s => s == 200 || s == 201, string.Join(" | ", answers.Select(a => a.Body)));
         answers.Count(a => a.Status == 201).ShouldBe(1);
+        // A lost race is retried, not a failure: nothing an operator has to look at.
+        Logs.AtLeast(Serilog.Events.LogEventLevel.Warning).Select(e => e.RenderMessage()).ShouldBeEmpty();
         answers.Select(a => Parse(a.Body).GetProperty("completionId").GetGuid()).Distinct().Count().ShouldBe(1);
         (await EventCount()).ShouldBe(before + 1);
 
@@ -146,8 +151,8 @@ public class CompletingTrainingTests(AppFixture fixture) : ProviderContext(fixtu
         await using var session = Store.QuerySession();
         var snapshot = await session.LoadAsync<PmoLedger.Features.Practitioners.Practitioner>(id);
         var rebuilt = await session.Events.AggregateStreamAsync<PmoLedger.Features.Practitioners.Practitioner>(id);
-        snapshot!.Completions.Count.ShouldBe(20);
-        rebuilt!.Completions.Count.ShouldBe(20);
+        snapshot!.Completions.Count().ShouldBe(20);
+        rebuilt!.Completions.Count().ShouldBe(20);
     }
 
     [Fact]
@@ -177,27 +182,14 @@ public class CompletingTrainingTests(AppFixture fixture) : ProviderContext(fixtu
         });
     }
 
+    // The rules behind each field are unit tests (CompletionRulesTests); these show them end to end,
+    // including values the JSON reader itself refuses.
     public static TheoryData<string, string> InvalidBodies => new()
     {
-        { """{"course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","cpdPoints":7}""", "providerReference" },
-        { """{"providerReference":"r","completedOn":"2026-01-15","outcome":"passed","cpdPoints":7}""", "course" },
-        { """{"providerReference":"r","course":{"title":"Intro"},"completedOn":"2026-01-15","outcome":"passed"}""", "course.code" },
-        { """{"providerReference":"r","course":{"code":"PMO-101"},"completedOn":"2026-01-15","outcome":"passed"}""", "course.title" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"outcome":"passed"}""", "completedOn" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2999-01-01","outcome":"passed"}""", "completedOn" },
         { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"15/01/2026","outcome":"passed"}""", "completedOn" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15"}""", "outcome" },
         { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"aced"}""", "outcome" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"Passed"}""", "outcome" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","score":1.5}""", "score" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","score":-0.1}""", "score" },
         { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","score":"high"}""", "score" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","cpdPoints":40.5}""", "cpdPoints" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","cpdPoints":7.25}""", "cpdPoints" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","cpdPoints":-1}""", "cpdPoints" },
         { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","cpdPoints":1e40}""", "cpdPoints" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","evidenceUrl":"ftp://x/y"}""", "evidenceUrl" },
-        { """{"providerReference":"r","course":{"code":"PMO-101","title":"Intro"},"completedOn":"2026-01-15","outcome":"passed","evidenceUrl":"not a url"}""", "evidenceUrl" },
     };
 
     [Theory]

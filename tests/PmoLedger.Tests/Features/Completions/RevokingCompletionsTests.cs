@@ -1,3 +1,4 @@
+using PmoLedger.Features.Practitioners;
 using System.Text.Json;
 using Alba;
 using Marten;
@@ -38,7 +39,7 @@ public class RevokingCompletionsTests(AppFixture fixture) : ProviderContext(fixt
         data.RevokedOn.ShouldBe(Clock.Today);
         last.UserName.ShouldBe($"provider:{provider.Id}");
         (await session.LoadAsync<PmoLedger.Features.Practitioners.Practitioner>(ada))!
-            .Completions.Single(c => c.CompletionId == revoked).Revoked.ShouldBeTrue();
+            .Completions.Single(c => c.Id == revoked).Revoked.ShouldBeTrue();
     }
 
     [Fact]
@@ -144,15 +145,14 @@ public class RevokingCompletionsTests(AppFixture fixture) : ProviderContext(fixt
     public void the_decision_records_a_revocation_only_for_an_active_completion()
     {
         var id = Guid.NewGuid();
-        var practitioner = new PmoLedger.Features.Practitioners.Practitioner();
-        practitioner.Apply(new TrainingCompleted(id, Guid.NewGuid(), "P", "r", "C", "T", new DateOnly(2026, 1, 1),
-            PmoLedger.Features.Practitioners.TrainingOutcome.Passed, null, 1, null));
+        var practitioner = new PmoLedger.Features.Practitioners.Practitioner().Then([new TrainingCompleted(id, Guid.NewGuid(), "P", "r", "C", "T",
+            new DateOnly(2026, 1, 1), PmoLedger.Features.Practitioners.TrainingOutcome.Passed, null, 1, null)]);
         var today = new DateOnly(2026, 2, 1);
 
         var revoked = RevokeCompletionEndpoint.Decide(practitioner, id, Guid.NewGuid(), " wrong learner ", today);
         revoked.ShouldNotBeNull().Reason.ShouldBe("wrong learner");
 
-        practitioner.Apply(revoked);
+        practitioner = practitioner.Then([revoked]);
         RevokeCompletionEndpoint.Decide(practitioner, id, Guid.NewGuid(), "again", today).ShouldBeNull();
         RevokeCompletionEndpoint.Decide(practitioner, Guid.NewGuid(), Guid.NewGuid(), "unknown", today).ShouldBeNull();
     }

@@ -178,21 +178,10 @@ public class CpdScenarioTests(AppFixture fixture) : ProgressionContext(fixture)
 
     private const string Valid = "\"title\":\"T\",\"reflection\":\"A reflection of enough length.\",\"occurredOn\":\"2025-01-01\"";
 
+    // The field rules are unit tests (CpdActivityRulesTests); these are the values the JSON reader refuses.
     [Theory]
-    [InlineData("{\"category\":\"reading\",\"points\":1," + Valid + "}", "category")]
-    [InlineData("{\"points\":1," + Valid + "}", "category")]
-    [InlineData("{\"category\":\"community\"," + Valid + "}", "points")]
-    [InlineData("{\"category\":\"community\",\"points\":0," + Valid + "}", "points")]
-    [InlineData("{\"category\":\"community\",\"points\":15.5," + Valid + "}", "points")]
-    [InlineData("{\"category\":\"community\",\"points\":1.25," + Valid + "}", "points")]
     [InlineData("{\"category\":\"community\",\"points\":\"lots\"," + Valid + "}", "points")]
     [InlineData("{\"category\":\"community\",\"points\":1e40," + Valid + "}", "points")]
-    [InlineData("{\"category\":\"community\",\"points\":1,\"title\":\"T\",\"reflection\":\"Too short.\",\"occurredOn\":\"2025-01-01\"}", "reflection")]
-    [InlineData("{\"category\":\"community\",\"points\":1,\"title\":\"T\",\"occurredOn\":\"2025-01-01\"}", "reflection")]
-    [InlineData("{\"category\":\"community\",\"points\":1,\"reflection\":\"A reflection of enough length.\",\"occurredOn\":\"2025-01-01\"}", "title")]
-    [InlineData("{\"category\":\"community\",\"points\":1,\"title\":\"T\",\"reflection\":\"A reflection of enough length.\",\"occurredOn\":\"2999-01-01\"}", "occurredOn")]
-    [InlineData("{\"category\":\"community\",\"points\":1,\"title\":\"T\",\"reflection\":\"A reflection of enough length.\"}", "occurredOn")]
-    [InlineData("{\"category\":\"community\",\"points\":1," + Valid + ",\"evidenceUrl\":\"not a url\"}", "evidenceUrl")]
     public async Task invalid_activities_are_400_naming_the_field(string body, string field)
     {
         var id = await RegisterPractitioner();

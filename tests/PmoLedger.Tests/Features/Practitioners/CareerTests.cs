@@ -1,4 +1,5 @@
 using PmoLedger.Features.Practitioners;
+using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Tests.Features.Practitioners;
 
@@ -123,31 +124,19 @@ public class CareerTests
     // ---- decisions of the aggregate ----
 
     private static Practitioner NewPractitioner() =>
-        Practitioner.Create(new PractitionerRegistered(Guid.NewGuid(), "Ada", "ada@example.org", Today));
+        Practitioner.Fold(null, new PractitionerRegistered(Guid.Empty, PersonalText.Of(Guid.Empty, "Ada"), PersonalText.Of(Guid.Empty, "ada@example.org"), Today))!;
 
     private static RoleStarted Started(RoleFamily family, DateOnly on, bool concurrent = false) =>
         new(Guid.NewGuid(), "Role", family, null, EmploymentType.Permanent, "Acme", "Technology", OfficeType.Programme, on, concurrent);
 
-    private static Practitioner Apply(Practitioner p, IEnumerable<object> events)
-    {
-        foreach (var e in events)
-        {
-            switch (e)
-            {
-                case RoleStarted s: p.Apply(s); break;
-                case RoleEnded x: p.Apply(x); break;
-                case CareerLevelReached c: p.Apply(c); break;
-            }
-        }
-        return p;
-    }
+    private static Practitioner Apply(Practitioner p, IEnumerable<object> events) => p.Then(events);
 
     [Fact]
     public void a_new_main_role_ends_the_previous_one_the_day_before()
     {
         var p = NewPractitioner();
         var first = Started(RoleFamily.Administrator, new DateOnly(2025, 1, 1));
-        Apply(p, ChangeRoleEndpoint.Decide(p, first, Today, out _));
+        p = Apply(p, ChangeRoleEndpoint.Decide(p, first, Today, out _));
 
         var events = ChangeRoleEndpoint.Decide(p, Started(RoleFamily.Analyst, new DateOnly(2025, 9, 1)), Today, out _);
 
@@ -158,7 +147,7 @@ public class CareerTests
     public void a_concurrent_role_ends_nothing()
     {
         var p = NewPractitioner();
-        Apply(p, ChangeRoleEndpoint.Decide(p, Started(RoleFamily.Analyst, new DateOnly(2025, 1, 1)), Today, out _));
+        p = Apply(p, ChangeRoleEndpoint.Decide(p, Started(RoleFamily.Analyst, new DateOnly(2025, 1, 1)), Today, out _));
 
         var events = ChangeRoleEndpoint.Decide(p, Started(RoleFamily.Specialist, new DateOnly(2025, 9, 1), concurrent: true), Today, out _);
 
@@ -201,7 +190,7 @@ public class CareerTests
     public void reconciling_twice_records_nothing_new()
     {
         var p = NewPractitioner();
-        Apply(p, ChangeRoleEndpoint.Decide(p, Started(RoleFamily.Analyst, new DateOnly(2020, 3, 1)), Today, out _));
+        p = Apply(p, ChangeRoleEndpoint.Decide(p, Started(RoleFamily.Analyst, new DateOnly(2020, 3, 1)), Today, out _));
 
         p.CareerAfter([], Today).Steps.ShouldBeEmpty();
         p.CareerAfter([], Today.AddYears(3)).Steps.ShouldBeEmpty();
@@ -212,7 +201,7 @@ public class CareerTests
     {
         var p = NewPractitioner();
         var start = new DateOnly(2026, 1, 1);
-        Apply(p, ChangeRoleEndpoint.Decide(p, Started(RoleFamily.Analyst, start), Today, out var reassessOn));
+        p = Apply(p, ChangeRoleEndpoint.Decide(p, Started(RoleFamily.Analyst, start), Today, out var reassessOn));
 
         p.CareerAfter([], reassessOn!.Value.AddDays(-1)).Steps.ShouldBeEmpty();
         p.CareerAfter([], reassessOn.Value).Steps.ShouldBe([new CareerLevelReached(CareerLevel.Working, CareerLevel.Entry, start.AddDays(730))]);
@@ -223,7 +212,7 @@ public class CareerTests
     {
         var p = NewPractitioner();
         var mainStart = Today.AddDays(-180);
-        Apply(p, ChangeRoleEndpoint.Decide(p, Started(RoleFamily.Analyst, mainStart), Today, out _));
+        p = Apply(p, ChangeRoleEndpoint.Decide(p, Started(RoleFamily.Analyst, mainStart), Today, out _));
 
         var earlier = Started(RoleFamily.Specialist, Today.AddYears(-6), concurrent: true);
         var events = ChangeRoleEndpoint.Decide(p, earlier, Today, out _);

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Alba;
 using PmoLedger.Features.Practitioners;
+using PmoLedger.Tests.Features.Audit;
 
 namespace PmoLedger.Tests.Features.Practitioners;
 
-public class CorrectingDetailsTests(AppFixture fixture) : IntegrationContext(fixture)
+public class CorrectingDetailsTests(AppFixture fixture) : AuditContext(fixture)
 {
     private Task<IScenarioResult> Correct(Guid id, object body, string token, int status) => As(token, s =>
     {
@@ -106,9 +107,54 @@ public class CorrectingDetailsTests(AppFixture fixture) : IntegrationContext(fix
         var corrected = CorrectDetailsEndpoint.Decide(current, new CorrectDetails(null, "jon@example.net"), "admin", today)!;
         corrected.FullName.ShouldBeNull();
         corrected.PreviousFullName.ShouldBeNull();
-        corrected.Email.ShouldBe("jon@example.net");
-        corrected.PreviousEmail.ShouldBe("jon@example.org");
+        corrected.Email!.Text.ShouldBe("jon@example.net");
+        corrected.PreviousEmail!.Text.ShouldBe("jon@example.org");
+        // Sealed under the practitioner's own key, so their erasure covers the old and new values alike.
+        corrected.Email.KeyId.ShouldBe(current.Id);
+        corrected.PreviousEmail.KeyId.ShouldBe(current.Id);
         corrected.CorrectedBy.ShouldBe("admin");
         corrected.CorrectedOn.ShouldBe(today);
+    }
+
+    [Fact]
+    public async Task the_event_row_holds_neither_the_old_nor_the_new_details_in_plain_text()
+    {
+        var id = await RegisterPractitioner("Jon Smtih", "jon.smtih@example.org");
+        await Correct(id, new { fullName = "Jon Smith", email = "jon.smith@example.org" }, AdminToken, 204);
+
+        var type = await Scalar<string>("select type from ledger.mt_events where stream_id = $1 and version = 2", id);
+        type.ShouldContain("corrected");
+        var row = await Scalar<string>("select data::text from ledger.mt_events where stream_id = $1 and version = 2", id);
+        row.ShouldContain("ciphertext");
+        foreach (var value in new[] { "Smtih", "Jon Smith", "jon.smith@", "jon.smtih@" }) row.ShouldNotContain(value);
+    }
+
+    [Fact]
+    public async Task after_erasure_a_correction_is_409_and_records_nothing()
+    {
+        var id = await RegisterPractitioner("Jon Smith", "jon@example.org");
+        await As(AdminToken, s =>
+        {
+            s.Post.Json(new { reason = "Subject's request" }).ToUrl($"/api/practitioners/{id}/erase");
+            s.StatusCodeShouldBe(204);
+        });
+        var before = await EventCount();
+
+        foreach (var body in new object[] { new { fullName = "Jon Smith" }, new { email = "jon.new@example.org" } })
+        {
+            var result = await Correct(id, body, AdminToken, 409);
+            (await result.Json()).Str("detail").ShouldContain("erased");
+        }
+
+        (await EventCount()).ShouldBe(before);
+        var profile = await Get<JsonElement>($"/api/practitioners/{id}");
+        profile.Str("fullName").ShouldBe("[erased]");
+        profile.GetProperty("email").ValueKind.ShouldBe(JsonValueKind.Null);
+        // The new address was not claimed either.
+        await As(AdminToken, s =>
+        {
+            s.Get.Url("/api/practitioners?email=jon.new@example.org");
+            s.StatusCodeShouldBe(404);
+        });
     }
 }

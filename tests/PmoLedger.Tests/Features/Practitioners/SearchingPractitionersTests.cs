@@ -78,6 +78,31 @@ public class SearchingPractitionersTests(AppFixture fixture) : ProviderContext(f
         Names(await Search("q=smtih")).ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task an_erased_person_is_listed_as_erased_and_never_found_by_a_name_or_email_they_had()
+    {
+        var id = await RegisterPractitioner("Jon Smtih", "jon.smtih@example.org");
+        await As(AdminToken, s =>
+        {
+            s.Patch.Json(new { fullName = "Jon Smith", email = "jon.smith@example.org" }).ToUrl($"/api/practitioners/{id}");
+            s.StatusCodeShouldBe(204);
+        });
+        await RegisterPractitioner("Jon Other", "jon.other@example.org");
+        await As(AdminToken, s =>
+        {
+            s.Post.Json(new { reason = "Subject's request" }).ToUrl($"/api/practitioners/{id}/erase");
+            s.StatusCodeShouldBe(204);
+        });
+
+        foreach (var q in new[] { "smith", "smtih", "jon.smith@example.org", "jon.smtih", "erased" })
+            Names(await Search($"q={Uri.EscapeDataString(q)}")).ShouldBeEmpty(q);
+        Names(await Search("q=jon")).ShouldBe(["Jon Other"]);
+
+        var erased = (await Search("")).GetProperty("items").EnumerateArray().Single(i => i.Str("id") == id.ToString());
+        erased.Str("fullName").ShouldBe("[erased]");
+        erased.GetProperty("email").ValueKind.ShouldBe(JsonValueKind.Null);
+    }
+
     [Theory]
     [InlineData("careerLevel=guru", "careerLevel")]
     [InlineData("page=0", "page")]

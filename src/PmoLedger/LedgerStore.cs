@@ -9,18 +9,23 @@ using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 using Weasel.Core;
 
-namespace PmoLedger.Infrastructure;
+namespace PmoLedger;
 
 /// <summary>The Marten event store and read models, in one place so every entry point configures it alike.</summary>
 public static class LedgerStore
 {
     public const string Schema = "ledger";
 
-    public static void Configure(StoreOptions opts, string connectionString)
+    public static void Configure(StoreOptions opts, string connectionString, KeyRing keys)
     {
         opts.Connection(connectionString);
         opts.DatabaseSchemaName = Schema;
-        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, Json.Configure);
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json =>
+        {
+            Json.Configure(json);
+            // Personal data is sealed under the practitioner's key on its way into storage (docs/privacy.md).
+            json.Converters.Insert(0, new SealedTextConverter(keys));
+        });
 
         // Who, why and under which request: auditors read these for every event.
         opts.Events.MetadataConfig.UserNameEnabled = true;
@@ -32,7 +37,7 @@ public static class LedgerStore
         opts.Events.UseOptimizedProjectionRebuilds = true;
 
         // Write models, kept in the same transaction as their events.
-        opts.Projections.Snapshot<Practitioner>(SnapshotLifecycle.Inline);
+        opts.Projections.Add<PractitionerProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Snapshot<Provider>(SnapshotLifecycle.Inline);
 
         // Read models.
@@ -52,7 +57,8 @@ public static class LedgerStore
         opts.Events.Subscribe(new EventChainSubscription());
 
         opts.Schema.For<ProviderApiKey>().Index(x => x.ProviderId);
-        opts.Schema.For<PractitionerEmail>();
+        opts.Schema.For<PractitionerEmail>().Index(x => x.PractitionerId);
+        opts.Storage.Add(new KeyRingStorage(opts));
         opts.Schema.For<CompletionReceipt>();
     }
 }

@@ -4,8 +4,10 @@ using PmoLedger.Features.Completions;
 using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
+using JasperFx;
+using JasperFx.CommandLine;
 
-namespace PmoLedger.Infrastructure;
+namespace PmoLedger.Features.Demo;
 
 /// <summary>
 /// A small, realistic data set: providers and practitioners whose careers run from entry level
@@ -41,7 +43,7 @@ public static class DemoData
     /// Loads the data set into an empty ledger. With an outbox (a running service) the future career
     /// steps are scheduled as durable messages in the same transactions, as the API would.
     /// </summary>
-    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, IMartenOutbox? outbox, TimeProvider clock, CancellationToken ct)
+    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, KeyRing keys, IMartenOutbox? outbox, TimeProvider clock, CancellationToken ct)
     {
         await using (var query = store.QuerySession())
         {
@@ -69,8 +71,9 @@ public static class DemoData
         foreach (var (name, email, career) in Practitioners)
         {
             var id = ids[name] = Guid.CreateVersion7();
-            session.Insert(new PractitionerEmail { Id = PractitionerEmail.Key(email), PractitionerId = id });
-            session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, name, email, today));
+            session.Insert(new PractitionerEmail { Id = keys.EmailLookupKey(email), PractitionerId = id });
+            keys.Store(session, id);
+            session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, PersonalText.Of(id, name), PersonalText.Of(id, email), today));
             await session.SaveChangesAsync(ct);
 
             foreach (var step in career)
@@ -81,7 +84,7 @@ public static class DemoData
                     step.Organisation, step.Industry, Parse<OfficeType>(step.Office),
                     today.AddYears(-step.YearsAgo).AddMonths(-step.MonthsAgo), step.Concurrent);
                 stream.AppendMany(ChangeRoleEndpoint.Decide(stream.Aggregate!, started, today, out var reassessOn));
-                if (outbox is not null) await Career.ScheduleReassessment(outbox, id, reassessOn, clock);
+                if (outbox is not null) await outbox.ScheduleAll(Career.Reassessment(id, reassessOn, clock.GetUtcNow()));
                 await session.SaveChangesAsync(ct);
             }
         }
@@ -103,28 +106,27 @@ public static class DemoData
             var stream = await session.Events.FetchForWriting<Practitioner>(practitionerId, ct);
             var events = decide(stream.Aggregate!);
             stream.AppendMany(events);
-            if (outbox is not null) await CertificationRules.ScheduleExpiries(outbox, practitionerId, events, clock);
+            if (outbox is not null) await outbox.ScheduleAll(CertificationRules.Expiries(practitionerId, events, clock.GetUtcNow()));
             await session.SaveChangesAsync(ct);
         }
 
         async Task Complete(Guid practitionerId, string reference, string code, string title, DateOnly on, decimal points)
         {
             var poster = new Poster(providers["PMO Academy"], "PMO Academy", "demo-seed");
-            var intake = new Intake(practitionerId,
-                new CompletionFields(reference, code, title, on, TrainingOutcome.Passed, 0.8m, points, null), poster);
+            var completion = new Completion(reference, code, title, on, TrainingOutcome.Passed, 0.8m, points, null);
             var stream = await session.Events.FetchForWriting<Practitioner>(practitionerId, ct);
-            await CompletionDecision.Decide(intake, null, stream.Aggregate, today).Stage(session, stream, outbox, clock);
+            var record = (CompletionDecision.Record)CompletionDecision.Decide(completion, practitionerId, stream.Aggregate, null, poster,
+                Guid.CreateVersion7(), clock.GetUtcNow());
+            session.Insert(record.Receipt);
+            stream.AppendMany(record.Events);
+            if (outbox is not null) await outbox.ScheduleAll(record.Messages);
             await session.SaveChangesAsync(ct);
         }
 
         var priya = ids["Priya Shah"];
         var awardedOn = today.AddMonths(-20);
-        await Record(priya, p =>
-        {
-            var awarded = new CertificationAwarded(Guid.CreateVersion7(), "P3O-P", "P3O Practitioner", awardedOn, "P3O-P-104233",
-                CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, providers["Axelos Learning Partners"]);
-            return [awarded, .. CertificationRules.After(p, [awarded], today)];
-        });
+        await Record(priya, p => AwardCertificationEndpoint.Decide(p, new AwardCertification("P3O-P", "P3O Practitioner", awardedOn, "P3O-P-104233"),
+            Guid.CreateVersion7(), providers["Axelos Learning Partners"], today));
         await Complete(priya, "PA-2025-0117", "PMO-ADV", "Advanced portfolio office design", awardedOn.AddMonths(2), 14);
         foreach (var (category, points, title, monthsAfter) in new[]
                  {
@@ -134,27 +136,28 @@ public static class DemoData
         {
             await Record(priya, p =>
             {
-                var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, points, title,
-                    "What worked, what I would change, and what the team asked for next time.", awardedOn.AddMonths(monthsAfter), null);
+                var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, points, PersonalText.Of(priya, title),
+                    PersonalText.Of(priya, "What worked, what I would change, and what the team asked for next time."), awardedOn.AddMonths(monthsAfter), null);
                 return [logged, .. CertificationRules.After(p, [logged], today)];
             });
         }
 
         await Complete(ids["Tom Okafor"], "PA-2025-0342", "PLAN-101", "Planning and scheduling fundamentals", today.AddMonths(-8), 7);
 
-        await Record(ids["Alex Morgan"], _ =>
+        var alex = ids["Alex Morgan"];
+        await Record(alex, _ =>
         [
-            new GoalSet(Guid.CreateVersion7(), DevelopmentDimension.FormalTraining, "Pass the P3O Foundation exam",
+            new GoalSet(Guid.CreateVersion7(), DevelopmentDimension.FormalTraining, PersonalText.Of(alex, "Pass the P3O Foundation exam"),
                 null, CareerLevel.Working, today.AddMonths(9), today)
         ]);
     }
 
     private static T Parse<T>(string wire) where T : struct, Enum =>
-        Vocabulary.TryParse<T>(wire, out var value) ? value : throw new ArgumentException(wire);
+        WireNames.TryParse<T>(wire, out var value) ? value : throw new ArgumentException(wire);
 }
 
 /// <summary>In Development, the first start on an empty database loads the demo data (Demo:SeedOnStart).</summary>
-public sealed class DemoDataOnFirstStart(IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock,
+public sealed class DemoDataOnFirstStart(IDocumentStore store, KeyRing keys, IServiceScopeFactory scopes, TimeProvider clock,
     IConfiguration configuration, ILogger<DemoDataOnFirstStart> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
@@ -162,7 +165,25 @@ public sealed class DemoDataOnFirstStart(IDocumentStore store, IServiceScopeFact
         if (!configuration.GetValue("Demo:SeedOnStart", false)) return;
         using var scope = scopes.CreateScope();
         var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-        if (await DemoData.SeedIfEmptyAsync(store, outbox, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
+        if (await DemoData.SeedIfEmptyAsync(store, keys, outbox, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
         else logger.LogInformation("Demo data not loaded: the ledger already holds practitioners, and demo data only goes into an empty one");
+    }
+}
+
+[Description("Loads the demo data set into an empty ledger", Name = "seed-demo")]
+public sealed class SeedDemoCommand : JasperFxAsyncCommand<NetCoreInput>
+{
+    public override async Task<bool> Execute(NetCoreInput input)
+    {
+        using var host = input.BuildHost();
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        // The service is not running here, so no messages can be scheduled: the first start of the
+        // service in Development seeds with them, and is the better way to get the demo data.
+        var seeded = await DemoData.SeedIfEmptyAsync(store, host.Services.GetRequiredService<KeyRing>(), null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
+        CommandOutput.Result.WriteLine(seeded
+            ? "Demo data loaded (without the scheduled two-year career step of the newest analyst; the service's first start in Development seeds with it)."
+            : "The ledger already holds data; nothing was loaded.");
+        return true;
     }
 }

@@ -1,10 +1,11 @@
+using PmoLedger.Features.Demo;
 using System.Text.Json;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using PmoLedger.Infrastructure;
 using Wolverine.Marten;
 
-namespace PmoLedger.Tests.Infrastructure;
+namespace PmoLedger.Tests.Features.Demo;
 
 public class DemoDataTests(AppFixture fixture) : IntegrationContext(fixture)
 {
@@ -14,9 +15,9 @@ public class DemoDataTests(AppFixture fixture) : IntegrationContext(fixture)
         using (var scope = Host.Services.CreateScope())
         {
             var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-            (await DemoData.SeedIfEmptyAsync(Store, outbox, Clock, CancellationToken.None)).ShouldBeTrue();
+            (await DemoData.SeedIfEmptyAsync(Store, Host.Services.GetRequiredService<KeyRing>(), outbox, Clock, CancellationToken.None)).ShouldBeTrue();
         }
-        (await DemoData.SeedIfEmptyAsync(Store, null, Clock, CancellationToken.None)).ShouldBeFalse();
+        (await DemoData.SeedIfEmptyAsync(Store, Host.Services.GetRequiredService<KeyRing>(), null, Clock, CancellationToken.None)).ShouldBeFalse();
 
         // Alex Morgan, an analyst for a year, reaches the working level next year: that step is a durable scheduled message.
         await using (var session = Store.QuerySession())

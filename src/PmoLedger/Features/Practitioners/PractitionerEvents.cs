@@ -1,0 +1,108 @@
+namespace PmoLedger.Features.Practitioners;
+
+// Every event of a practitioner's stream, in one place: the aggregate (Practitioner.cs) folds
+// exactly these, and personal fields are easy to find here: each is a PersonalText, sealed under the
+// practitioner's own key in the event store (docs/privacy.md).
+
+/// <summary>An event that carries the business date it happened on (product.md "Time").</summary>
+public interface IBusinessEvent
+{
+    DateOnly OccurredOn { get; }
+}
+
+public enum RenewalBasis { ExamPass, Cpd }
+
+public sealed record PractitionerRegistered(Guid PractitionerId, PersonalText FullName, PersonalText Email, DateOnly RegisteredOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => RegisteredOn;
+}
+
+/// <summary>
+/// What was corrected, from what, by whom and on which day. A field that did not change is null,
+/// so the audit history shows exactly what changed. Old and new values alike are personal, so sealed.
+/// </summary>
+public sealed record PractitionerDetailsCorrected(
+    Guid PractitionerId, PersonalText? FullName, PersonalText? PreviousFullName, PersonalText? Email, PersonalText? PreviousEmail,
+    string CorrectedBy, DateOnly CorrectedOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => CorrectedOn;
+}
+
+public sealed record RoleStarted(
+    Guid RoleId, string Title, RoleFamily RoleFamily, Specialism? Specialism, EmploymentType EmploymentType,
+    string Organisation, string Industry, OfficeType OfficeType, DateOnly StartedOn, bool Concurrent) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => StartedOn;
+}
+
+public sealed record RoleEnded(Guid RoleId, DateOnly EndedOn, bool EndedBySuccessor) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => EndedOn;
+}
+
+public sealed record CareerLevelReached(CareerLevel Level, CareerLevel? Previous, DateOnly EffectiveOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => EffectiveOn;
+}
+
+/// <summary>A provider recorded that the practitioner completed a course. Counts as professional-education CPD.</summary>
+public sealed record TrainingCompleted(
+    Guid CompletionId, Guid ProviderId, string ProviderName, string ProviderReference,
+    string CourseCode, string CourseTitle, DateOnly CompletedOn, TrainingOutcome Outcome,
+    decimal? Score, decimal CpdPoints, PersonalText? EvidenceUrl) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => CompletedOn;
+}
+
+/// <summary>The posting provider withdrew a completion. It stays in history, marked revoked, and stops counting.</summary>
+public sealed record CompletionRevoked(Guid CompletionId, Guid ProviderId, string Reason, DateOnly RevokedOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => RevokedOn;
+}
+
+public sealed record CpdActivityLogged(
+    Guid ActivityId, CpdCategory Category, decimal Points, PersonalText Title, PersonalText Reflection, DateOnly OccurredOn,
+    PersonalText? EvidenceUrl) : IBusinessEvent;
+
+/// <summary>A provider (or an admin) recorded a certification. RuleVersion is the CPD scheme its first cycle runs under.</summary>
+public sealed record CertificationAwarded(
+    Guid CertificationId, string Code, string Name, DateOnly AwardedOn, PersonalText CertificateNumber,
+    DateOnly RenewBy, string RuleVersion, Guid? ProviderId) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => AwardedOn;
+}
+
+/// <summary>
+/// A new cycle [CycleStart, RenewBy) began. Normally CycleStart is the previous renewBy; after a
+/// lapse (AfterExpiry) a new exam pass starts the cycle on the day of the pass.
+/// </summary>
+public sealed record CertificationRenewed(
+    Guid CertificationId, string Code, RenewalBasis Basis, DateOnly RenewedOn, DateOnly CycleStart, DateOnly RenewBy,
+    string RuleVersion, Guid? CompletionId, bool AfterExpiry) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => RenewedOn;
+}
+
+/// <summary>The certification reached its renewBy date without being renewed.</summary>
+public sealed record CertificationExpired(Guid CertificationId, string Code, DateOnly ExpiredOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => ExpiredOn;
+}
+
+public sealed record GoalSet(
+    Guid GoalId, DevelopmentDimension Dimension, PersonalText Description, RoleFamily? TargetRoleFamily, CareerLevel? TargetLevel,
+    DateOnly TargetDate, DateOnly SetOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => SetOn;
+}
+
+public sealed record GoalAchieved(Guid GoalId, EvidenceKind EvidenceKind, Guid EvidenceId, DateOnly AchievedOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => AchievedOn;
+}
+
+/// <summary>
+/// The practitioner's data key was destroyed: every personal field sealed under it now reads "[erased]".
+/// Who erased and when are the event's metadata; the reason is the administrator's, not personal data.
+/// </summary>
+public sealed record PersonalDataErased(string Reason);
