@@ -143,11 +143,12 @@ public static class OpenApiSetup
 
     /// <summary>
     /// Requests carry nullable properties so validation can name a missing field; a property is
-    /// listed as required only when it can never be null.
+    /// listed as required only when it can never be null. Also where a type is first met as another's
+    /// property (a profile inside the personal-data export), since that schema becomes its component.
     /// </summary>
     private static Task RequiredOnlyWhenNotNullable(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
     {
-        if (context.JsonPropertyInfo is not null || context.JsonTypeInfo.Kind != JsonTypeInfoKind.Object || schema.Properties is null)
+        if (context.JsonTypeInfo.Kind != JsonTypeInfoKind.Object || schema.Properties is null)
             return Task.CompletedTask;
         var required = context.JsonTypeInfo.Properties
             .Where(p => !p.IsSetNullable && !p.IsGetNullable && Nullable.GetUnderlyingType(p.PropertyType) is null)
@@ -188,7 +189,8 @@ public static class OpenApiSetup
             {
                 var schema = document.Components!.Schemas!.TryGetValue(part.Name, out var known) ? known
                     : await context.GetOrCreateSchemaAsync(part, null, ct);
-                foreach (var (name, property) in schema.Properties ?? new Dictionary<string, IOpenApiSchema>()) item.Properties[name] = property;
+                foreach (var (name, property) in schema.Properties ?? new Dictionary<string, IOpenApiSchema>())
+                    item.Properties[name] = ComponentOf(document, part, name) ?? property;
             }
             document.AddComponent($"{body.SchemaName}Item", item);
             document.AddComponent(body.SchemaName, new OpenApiSchema
@@ -205,6 +207,17 @@ public static class OpenApiSetup
                 }
             });
         }
+    }
+
+    /// <summary>
+    /// A reference to the component a part's property is typed as, when there is one: a part that is no
+    /// component itself gets its object properties inline, which generators would turn into copies.
+    /// </summary>
+    private static OpenApiSchemaReference? ComponentOf(OpenApiDocument document, Type part, string property)
+    {
+        var type = part.GetProperties().FirstOrDefault(p => string.Equals(p.Name, property, StringComparison.OrdinalIgnoreCase))?.PropertyType;
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        return type is not null && document.Components?.Schemas?.ContainsKey(type.Name) == true ? new OpenApiSchemaReference(type.Name, document) : null;
     }
 
     /// <summary>Wolverine tags each route with its endpoint class; group by feature folder (Practitioners, Providers, …) instead.</summary>
