@@ -37,7 +37,7 @@ public static class CorrectDetailsEndpoint
     }
 
     [EndpointSummary("Correct a practitioner's name or email")]
-    [EndpointDescription("The practitioner or an admin. Recorded as a details-corrected event (who, when, what changed); 409 when the email belongs to someone else.")]
+    [EndpointDescription("The practitioner or an admin. Recorded as a details-corrected event (who, when, what changed); 409 when the email belongs to someone else or the practitioner's personal data was erased.")]
     [WolverinePatch("/api/practitioners/{id}", OperationId = "correctPractitionerDetails"), EmptyResponse]
     public static Events Patch(CorrectDetails command, [WriteAggregate] Practitioner practitioner, ClaimsPrincipal user,
         IDocumentSession session, KeyRing keys, TimeProvider clock)
