@@ -43,6 +43,10 @@ public static class LedgerStore
         // Read models.
         opts.Projections.Add<PractitionerProfileProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<TimelineProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<PractitionerListingProjection>(ProjectionLifecycle.Inline);
+        PractitionerListingProjection.Configure(opts);
+        opts.Projections.Add<ProviderListingProjection>(ProjectionLifecycle.Inline);
+        ProviderListingProjection.Configure(opts);
         opts.Projections.Add<ProviderCompletionProjection>(ProjectionLifecycle.Inline);
         ProviderCompletionProjection.Configure(opts);
         opts.Projections.Add<CpdLedgerProjection>(ProjectionLifecycle.Inline);

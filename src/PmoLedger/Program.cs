@@ -15,6 +15,8 @@ using Wolverine;
 using Wolverine.Http;
 using Wolverine.Marten;
 
+CommandOutput.SeparateFromChatter(args);
+
 Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
 
 try
@@ -32,8 +34,16 @@ try
             "[{Timestamp:HH:mm:ss} {Level:u3}] {CorrelationId} {Message:lj} {SourceContext}{NewLine}{Exception}"));
 
     builder.Services.AddSingleton(TimeProvider.System);
-    builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
-    builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = LedgerExceptionHandler.Customize);
+    builder.Services.ConfigureHttpJsonOptions(o =>
+    {
+        Json.Configure(o.SerializerOptions);
+        ApiRules.StrictBodies(o.SerializerOptions);
+    });
+    builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+    {
+        LedgerExceptionHandler.Customize(context);
+        ApiRules.Explain(context);
+    });
     // Before the API's handler: failures on pages get an HTML page, the API keeps problem+json.
     builder.Services.AddLedgerWeb(configuration);
     builder.Services.AddExceptionHandler<LedgerExceptionHandler>();

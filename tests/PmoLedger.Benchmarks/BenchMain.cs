@@ -78,6 +78,13 @@ public static class BenchMain
             report["asOf"] = await AsOfPhase.RunAsync(settings, store, keys, db);
         }
 
+        if (settings.Phases.Contains("search"))
+        {
+            using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection, keys));
+            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            report["search"] = await SearchPhase.RunAsync(settings, store, db);
+        }
+
         if (settings.Phases.Contains("rebuild")) report["rebuild"] = await RebuildPhase.RunAsync(settings);
 
         Summary.Print();

@@ -118,11 +118,16 @@ public sealed class CapturedLog : DocumentSessionListenerBase, ILogEventSink
 
     public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
     {
-        foreach (var registered in session.PendingChanges.Streams().SelectMany(s => s.Events).Select(e => e.Data).OfType<PractitionerRegistered>())
-        lock (_personal)
+        foreach (var data in session.PendingChanges.Streams().SelectMany(s => s.Events).Select(e => e.Data))
         {
-            _personal.Add(registered.FullName);
-            _personal.Add(registered.Email);
+            string?[] values = data switch
+            {
+                PractitionerRegistered r => [r.FullName, r.Email],
+                PractitionerDetailsCorrected c => [c.FullName, c.Email],
+                _ => []
+            };
+            lock (_personal)
+                foreach (var value in values.OfType<string>()) _personal.Add(value);
         }
         return Task.CompletedTask;
     }

@@ -21,7 +21,7 @@ public static class StaffAccounts
         problems.Required("email", command.Email).MaxLength("email", command.Email, 254)
             .Required("fullName", command.FullName).MaxLength("fullName", command.FullName, 200)
             .Required("role", command.Role);
-        if (command.Email is { Length: > 0 } email && !RegisterPractitionerEndpoint.IsEmail(email))
+        if (command.Email is { Length: > 0 } email && !CorrectDetailsEndpoint.IsEmail(email))
             problems.Add("email", "'email' must be an email address.");
         if (command.Role is { Length: > 0 } role && !StaffRoles.Contains(role))
             problems.Add("role", $"'{role}' is not a staff role; use one of: {string.Join(", ", StaffRoles)}.");

@@ -35,6 +35,9 @@ public static class AwardCertificationEndpoint
     /// renewBy is three years from the award. An award whose renewBy has already passed is settled
     /// at once: renewed by CPD on record where the cycle was met, otherwise recorded expired.
     /// </summary>
+    [EndpointSummary("Award a certification")]
+    [EndpointDescription("Providers and admins.")]
+    [ProducesResponseType<CertificationCreated>(201)]
     [WolverinePost("/api/practitioners/{id}/certifications", OperationId = "awardCertification")]
     [Authorize(Roles = $"{Roles.Provider},{Roles.Admin}")]
     public static (IResult, Events, OutgoingMessages) Post(AwardCertification command, [WriteAggregate] Practitioner practitioner,

@@ -167,6 +167,10 @@ public static class CompleteTrainingEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user) => Poster.Required(user);
 
+    [EndpointSummary("Post a training completion")]
+    [EndpointDescription("Providers. The same providerReference with the same body again answers 200 with the same id and records nothing; with a different body, 409.")]
+    [ProducesResponseType<CompletionCreated>(201)]
+    [ProducesResponseType<CompletionCreated>(200)]
     [WolverinePost("/api/practitioners/{id}/completions", OperationId = "completeTraining")]
     [Authorize(Roles = Roles.Provider)]
     public static async Task<IResult> Post(Guid id, CompleteTraining? body, ClaimsPrincipal user, CompletionIntake intake, CancellationToken ct)

@@ -121,6 +121,10 @@ public static class PostCompletionBatchEndpoint
     public static ProblemDetails Before(ClaimsPrincipal user) => Poster.Required(user);
 
     /// <summary>Many completions in one request, each answered as it would be alone.</summary>
+    [EndpointSummary("Post up to 500 completions at once")]
+    [EndpointDescription("Providers. JSON `{items:[...]}` (each item a completion plus practitionerId or practitionerEmail) or text/csv with a header row. Each item stands alone: its result carries the status it would get on its own.")]
+    [ProducesResponseType<BatchResponse>(200)]
+    [ItemsBody("CompletionBatch", MaxItems, typeof(BatchItem))]
     [WolverinePost("/api/completions/batch", OperationId = "postCompletionBatch")]
     [Authorize(Roles = Roles.Provider)]
     public static async Task<IResult> Post(HttpRequest request, ClaimsPrincipal user, CompletionIntake intake,
@@ -248,10 +252,10 @@ public static class PostCompletionBatchEndpoint
         }
         catch (JsonException e)
         {
-            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "item";
-            return (null, Problems.BadRequest(field, Expected.TryGetValue(field, out var expected)
-                ? $"'{field}' must be {expected}."
-                : $"'{field}' could not be read: the value has the wrong type or format."));
+            // Read strictly, as a single post is: an unknown property is this item's 400. The forms below are
+            // said without JSON's terms, since a CSV cell is always text.
+            var (field, message) = ApiRules.Describe(e.Message, typeof(BatchItem));
+            return (null, Problems.BadRequest(field, Expected.TryGetValue(field, out var expected) ? $"'{field}' must be {expected}." : message));
         }
     }
 

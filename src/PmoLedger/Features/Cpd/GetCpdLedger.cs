@@ -72,6 +72,9 @@ public static class GetCpdLedgerEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
+    [EndpointSummary("Read a practitioner's CPD ledger")]
+    [EndpointDescription("The practitioner, admins and auditors.")]
+    [ProducesResponseType<CpdLedgerView>(200)]
     [WolverineGet("/api/practitioners/{id}/cpd", OperationId = "getCpdLedger")]
     public static Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
         => ReadModels.Answer<CpdLedger>(session, id, CpdLedgerView.From, ct);

@@ -31,6 +31,9 @@ public static class LogCpdActivityEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Log a CPD activity")]
+    [EndpointDescription("The practitioner only.")]
+    [ProducesResponseType<CpdActivityCreated>(201)]
     [WolverinePost("/api/practitioners/{id}/cpd", OperationId = "logCpdActivity")]
     public static (IResult, Events, OutgoingMessages) Post(LogCpdActivity command, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
     {

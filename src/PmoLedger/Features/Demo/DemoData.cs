@@ -61,6 +61,7 @@ public static class DemoData
                 var providerId = providers[name] = Guid.CreateVersion7();
                 var (_, key) = ProviderApiKey.Issue(providerId, name);
                 session.Store(key);
+                session.Insert(new ProviderName { Id = ProviderName.Key(name), ProviderId = providerId });
                 session.Events.StartStream<Provider>(providerId, new ProviderRegistered(providerId, name),
                     new ProviderKeyIssued(providerId, key.Id, []));
             }
@@ -185,6 +186,7 @@ public sealed class DemoDataOnFirstStart(IDocumentStore store, KeyRing keys, ISe
     {
         if (!configuration.GetValue("Demo:SeedOnStart", false)) return;
         if (await DemoData.SeedIfEmptyAsync(store, keys, scopes, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
+        else logger.LogInformation("Demo data not loaded: the ledger already holds practitioners, and demo data only goes into an empty one");
     }
 }
 
@@ -199,7 +201,7 @@ public sealed class SeedDemoCommand : JasperFxAsyncCommand<NetCoreInput>
         // The service is not running here, so no messages can be scheduled: the first start of the
         // service in Development seeds with them, and is the better way to get the demo data.
         var seeded = await DemoData.SeedIfEmptyAsync(store, host.Services.GetRequiredService<KeyRing>(), null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
-        Console.WriteLine(seeded
+        CommandOutput.Result.WriteLine(seeded
             ? "Demo data loaded (without the scheduled two-year career step of the newest analyst; the service's first start in Development seeds with it)."
             : "The ledger already holds data; nothing was loaded.");
         return true;

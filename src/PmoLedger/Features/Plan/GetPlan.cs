@@ -132,6 +132,9 @@ public static class GetPlanEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
+    [EndpointSummary("Read a practitioner's development plan")]
+    [EndpointDescription("The practitioner, admins and auditors.")]
+    [ProducesResponseType<PlanView>(200)]
     [WolverineGet("/api/practitioners/{id}/plan", OperationId = "getPlan")]
     public static Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
         => ReadModels.Answer<DevelopmentPlan>(session, id, p => PlanView.From(p, clock.Today()), ct);

@@ -25,6 +25,9 @@ public static class SetGoalEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Set a development goal")]
+    [EndpointDescription("The practitioner only.")]
+    [ProducesResponseType<GoalCreated>(201)]
     [WolverinePost("/api/practitioners/{id}/goals", OperationId = "setGoal")]
     public static (IResult, GoalSet) Post(SetGoal command, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
     {

@@ -43,6 +43,10 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
                 profile.FullName = r.FullName;
                 profile.Email = r.Email;
                 break;
+            case PractitionerDetailsCorrected c:
+                profile.FullName = c.FullName?.Text ?? profile.FullName;
+                profile.Email = c.Email?.Text ?? profile.Email;
+                break;
             case RoleStarted or RoleEnded:
                 profile.Roles = Career.Fold(profile.Roles, e.Data);
                 break;
@@ -99,6 +103,9 @@ public static class GetProfileEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
+    [EndpointSummary("Read a practitioner's profile")]
+    [EndpointDescription("The practitioner, admins and auditors. Experience and career level are worked out for today.")]
+    [ProducesResponseType<ProfileView>(200)]
     [WolverineGet("/api/practitioners/{id}", OperationId = "getProfile")]
     public static Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
         => ReadModels.Answer<PractitionerProfile>(session, id, p => ProfileView.From(p, clock.Today()), ct);

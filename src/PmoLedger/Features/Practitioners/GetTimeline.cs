@@ -61,6 +61,9 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
             case PractitionerRegistered r:
                 timeline.Add(e, r.RegisteredOn, "registered", $"{r.FullName} joined the ledger.", r.PractitionerId);
                 break;
+            case PractitionerDetailsCorrected c:
+                timeline.Add(e, c.CorrectedOn, "details-corrected", CorrectionSummary(c), c.PractitionerId);
+                break;
             case RoleStarted s:
                 timeline.Names[s.RoleId] = $"{s.Title} at {s.Organisation}";
                 timeline.Add(e, s.StartedOn, "role-changed", Describe(s), s.RoleId);
@@ -110,6 +113,14 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
         return timeline;
     }
 
+    private static string CorrectionSummary(PractitionerDetailsCorrected c)
+    {
+        var changes = new List<string>();
+        if (c.FullName is not null) changes.Add($"name from '{c.PreviousFullName}' to '{c.FullName}'");
+        if (c.Email is not null) changes.Add($"email from '{c.PreviousEmail}' to '{c.Email}'");
+        return $"Corrected {string.Join(" and ", changes)}.";
+    }
+
     private static string Describe(CareerLevelReached c) => c.Previous switch
     {
         null => $"Started a PMO career at the {c.Level.Wire()} career level ({c.Level.Label()}).",
@@ -150,6 +161,9 @@ public static class GetTimelineEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
+    [EndpointSummary("Read a practitioner's timeline")]
+    [EndpointDescription("The practitioner, admins and auditors. Entries are ordered by the date they happened.")]
+    [ProducesResponseType<TimelineView>(200)]
     [WolverineGet("/api/practitioners/{id}/timeline", OperationId = "getTimeline")]
     public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
     {

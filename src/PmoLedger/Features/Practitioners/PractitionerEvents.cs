@@ -17,6 +17,17 @@ public sealed record PractitionerRegistered(Guid PractitionerId, PersonalText Fu
     DateOnly IBusinessEvent.OccurredOn => RegisteredOn;
 }
 
+/// <summary>
+/// What was corrected, from what, by whom and on which day. A field that did not change is null,
+/// so the audit history shows exactly what changed. Old and new values alike are personal, so sealed.
+/// </summary>
+public sealed record PractitionerDetailsCorrected(
+    Guid PractitionerId, PersonalText? FullName, PersonalText? PreviousFullName, PersonalText? Email, PersonalText? PreviousEmail,
+    string CorrectedBy, DateOnly CorrectedOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => CorrectedOn;
+}
+
 public sealed record RoleStarted(
     Guid RoleId, string Title, RoleFamily RoleFamily, Specialism? Specialism, EmploymentType EmploymentType,
     string Organisation, string Industry, OfficeType OfficeType, DateOnly StartedOn, bool Concurrent) : IBusinessEvent

@@ -1,5 +1,3 @@
-using System.Net.Mail;
-
 namespace PmoLedger.Features.Practitioners;
 
 public sealed record RegisterPractitioner(string? FullName, string? Email);
@@ -26,11 +24,13 @@ public static class RegisterPractitionerEndpoint
         var problems = new Problems()
             .Required("fullName", command.FullName).MaxLength("fullName", command.FullName, 200)
             .Required("email", command.Email).MaxLength("email", command.Email, 254);
-        if (!string.IsNullOrWhiteSpace(command.Email) && !IsEmail(command.Email))
+        if (!string.IsNullOrWhiteSpace(command.Email) && !CorrectDetailsEndpoint.IsEmail(command.Email))
             problems.Add("email", "'email' is not a valid email address.");
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Register a practitioner")]
+    [EndpointDescription("Admins and providers. 409 when the email (in any letter case) is taken.")]
     [WolverinePost("/api/practitioners", OperationId = "registerPractitioner")]
     [Authorize(Roles = $"{Roles.Admin},{Roles.Provider}")]
     public static (PractitionerCreated, IStartStream) Post(RegisterPractitioner command, IDocumentSession session, KeyRing keys, TimeProvider clock)
@@ -42,7 +42,4 @@ public static class RegisterPractitionerEndpoint
         var registered = new PractitionerRegistered(id, PersonalText.Of(id, command.FullName!.Trim()), PersonalText.Of(id, email), clock.Today());
         return (new PractitionerCreated(id), MartenOps.StartStream<Practitioner>(id, registered));
     }
-
-    public static bool IsEmail(string value) =>
-        MailAddress.TryCreate(value.Trim(), out var address) && address.Address == value.Trim() && value.Contains('.');
 }

@@ -25,6 +25,8 @@ public static class ErasePersonalDataEndpoint
     public static PersonalDataErased? Decide(bool keyExists, ErasePersonalData command) =>
         keyExists ? new PersonalDataErased(command.Reason!.Trim()) : null;
 
+    [EndpointSummary("Erase a practitioner's personal data")]
+    [EndpointDescription("Admins, with a reason. The practitioner's data key is destroyed and the erasure recorded: every personal field reads \"[erased]\" from then on, while the events and their hash chain stay. Erasing again changes nothing.")]
     [WolverinePost("/api/practitioners/{id}/erase", OperationId = "erasePersonalData")]
     [Authorize(Roles = Roles.Admin)]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
@@ -87,6 +89,8 @@ public sealed record Erasure(Guid PractitionerId, DateTimeOffset ErasedAt);
 public static class GetErasuresEndpoint
 {
     /// <summary>Every erasure recorded, oldest first: the list to re-apply to a database restored from an older backup.</summary>
+    [EndpointSummary("List the erasures recorded")]
+    [EndpointDescription("Auditors. Oldest first: the list to re-apply to a database restored from an older backup.")]
     [WolverineGet("/api/audit/erasures", OperationId = "getErasures")]
     [Authorize(Roles = Roles.Auditor)]
     public static async Task<IReadOnlyList<Erasure>> Get(IQuerySession session, CancellationToken ct)

@@ -17,6 +17,8 @@ public static class ExportPersonalDataEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin);
 
+    [EndpointSummary("Export a practitioner's personal data")]
+    [EndpointDescription("The practitioner or an admin (subject access). Profile, timeline, CPD ledger, plan and every event of the stream, decrypted, as a JSON attachment.")]
     [WolverineGet("/api/practitioners/{id}/export", OperationId = "exportPersonalData")]
     [ProducesResponseType<PersonalDataExport>(StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]

@@ -39,7 +39,7 @@ public sealed class PractitionerModel(IQuerySession session, TimeProvider clock)
 
         AsOf = string.IsNullOrWhiteSpace(asOf) ? null : asOf.Trim();
         if (AsOf is null) return Page();
-        if (GetPastTimelineEndpoint.Validate(AsOf, null) is HttpValidationProblemDetails invalid)
+        if (GetPastTimelineEndpoint.Validate(AsOf, null, clock) is HttpValidationProblemDetails invalid)
         {
             AsOfError = string.Join(" ", invalid.Errors.SelectMany(e => e.Value));
             Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -17,7 +17,7 @@ public sealed class SignInModel(IDocumentSession session, KeyRing keys, TimeProv
     public async Task<IActionResult> OnPostAsync(string? email, CancellationToken ct)
     {
         email = email?.Trim();
-        if (string.IsNullOrEmpty(email) || email.Length > 254 || !RegisterPractitionerEndpoint.IsEmail(email))
+        if (string.IsNullOrEmpty(email) || email.Length > 254 || !CorrectDetailsEndpoint.IsEmail(email))
         {
             Form = new SignInForm(email, "Enter your email address, like name@example.org.");
             return Page();
