@@ -3,8 +3,10 @@
 # Starts PostgreSQL (db.sh), pre-generates Wolverine's handler code into the build (not committed),
 # builds Release, runs tests/PmoLedger.Benchmarks (service and reference apps as child processes on
 # loopback), writes the raw results to docs/benchmarks.json and prints a summary.
-# Usage: ./bench.sh [--quick] [--events 1000000] [--runs 3] [--seconds 6] [--phases coldstart,ingest,timeline,asof,rebuild]
+# Usage: ./bench.sh [--quick] [--events 1000000] [--runs 3] [--seconds 6] [--phases coldstart,ingest,timeline,asof,search,rebuild]
 # --quick is a smoke test of the harness (tiny sizes, about a minute); its figures mean nothing.
+# PMOLEDGER_BENCH_BASELINE_REF=<git ref> also builds the service at that commit (one without encryption at rest)
+# and measures ingest against it in the same run, on a database of its own.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -24,14 +26,28 @@ cleanup() {
 }
 trap cleanup EXIT
 rm -rf "$GENERATED"
+CODEGEN_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"   # codegen needs a production configuration, not this key
 echo "bench: generating Wolverine handler code and building Release..."
 ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__Ledger="$CONNECTION" Demo__SeedOnStart=false \
-  Auth__SigningKey=pmoledger-benchmark-codegen-only-key-0123456789 \
+  Auth__SigningKey=pmoledger-benchmark-codegen-only-key-0123456789 Privacy__MasterKey="$CODEGEN_MASTER_KEY" \
   dotnet run --project src/PmoLedger -c Release -- codegen write >/dev/null
 dotnet build tests/PmoLedger.Benchmarks -c Release -nologo -v quiet >/dev/null
 rm -rf "$GENERATED"
 
+BASELINE=()
+if [ -n "${PMOLEDGER_BENCH_BASELINE_REF:-}" ]; then
+  BASELINE_DIR="$(mktemp -d)"
+  trap 'cleanup; rm -rf "$BASELINE_DIR"' EXIT
+  BASELINE_CONNECTION="$(./db.sh "${PMOLEDGER_BENCH_DB:-pmoledger_bench}_baseline" | tail -n 1)"
+  echo "bench: building the baseline service at $PMOLEDGER_BENCH_BASELINE_REF..."
+  git archive "$PMOLEDGER_BENCH_BASELINE_REF" | tar -x -C "$BASELINE_DIR"
+  (cd "$BASELINE_DIR" && ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__Ledger="$BASELINE_CONNECTION" Demo__SeedOnStart=false \
+    Auth__SigningKey=pmoledger-benchmark-codegen-only-key-0123456789 Privacy__MasterKey="$CODEGEN_MASTER_KEY" \
+    dotnet run --project src/PmoLedger -c Release -- codegen write >/dev/null && dotnet build src/PmoLedger -c Release -nologo -v quiet >/dev/null)
+  BASELINE=(--baseline-service-dll "$BASELINE_DIR/src/PmoLedger/bin/Release/net10.0/PmoLedger.dll" --baseline-connection "$BASELINE_CONNECTION")
+fi
+
 PMOLEDGER_BENCH_SERVICE_DLL=src/PmoLedger/bin/Release/net10.0/PmoLedger.dll \
 dotnet tests/PmoLedger.Benchmarks/bin/Release/net10.0/PmoLedger.Benchmarks.dll \
   --connection "$CONNECTION" --rebuild-connection "$REBUILD_CONNECTION" \
-  --out docs/benchmarks.json "$@"
+  --out docs/benchmarks.json "${BASELINE[@]}" "$@"

@@ -6,6 +6,14 @@ set -uo pipefail
 cd "$(dirname "$0")"
 export PMOLEDGER_TEST_CONNECTION="$(./db.sh "${PMOLEDGER_TEST_DB:-pmoledger_test}" | tail -n 1)" || { echo "0 passed, 1 failed"; exit 1; }
 
+# The browser tests drive the Debian chromium (never Playwright's own download, which cannot be reached here).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test: installing the Debian package 'chromium' for the browser tests..." >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2 \
+    || { echo "0 passed, 1 failed"; exit 1; }
+fi
+
 results="$(mktemp -d)"
 dotnet test PmoLedger.sln --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" "$@"
 status=$?

@@ -17,11 +17,16 @@ public static class LedgerStore
 {
     public const string Schema = "ledger";
 
-    public static void Configure(StoreOptions opts, string connectionString)
+    public static void Configure(StoreOptions opts, string connectionString, KeyRing keys)
     {
         opts.Connection(connectionString);
         opts.DatabaseSchemaName = Schema;
-        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, Json.Configure);
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json =>
+        {
+            Json.Configure(json);
+            // Personal data is sealed under the practitioner's key on its way into storage (docs/privacy.md).
+            json.Converters.Insert(0, new SealedTextConverter(keys));
+        });
 
         // Who, why and under which request: auditors read these for every event.
         opts.Events.MetadataConfig.UserNameEnabled = true;
@@ -39,6 +44,10 @@ public static class LedgerStore
         // Read models.
         opts.Projections.Add<PractitionerProfileProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<TimelineProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<PractitionerListingProjection>(ProjectionLifecycle.Inline);
+        PractitionerListingProjection.Configure(opts);
+        opts.Projections.Add<ProviderListingProjection>(ProjectionLifecycle.Inline);
+        ProviderListingProjection.Configure(opts);
         opts.Projections.Add<ProviderCompletionProjection>(ProjectionLifecycle.Inline);
         ProviderCompletionProjection.Configure(opts);
         opts.Projections.Add<CpdLedgerProjection>(ProjectionLifecycle.Inline);
@@ -49,7 +58,8 @@ public static class LedgerStore
         opts.Events.Subscribe(new EventChainSubscription());
 
         opts.Schema.For<ProviderApiKey>().Index(x => x.ProviderId);
-        opts.Schema.For<PractitionerEmail>();
+        opts.Schema.For<PractitionerEmail>().Index(x => x.PractitionerId);
+        opts.Storage.Add(new KeyRingStorage(opts));
         opts.Schema.For<CompletionReceipt>();
         Lrs.Configure(opts);
     }

@@ -9,11 +9,14 @@ using PmoLedger.Features.Demo;
 using PmoLedger.Features.Providers;
 using PmoLedger.Features.Xapi;
 using PmoLedger.Infrastructure;
+using PmoLedger.Web;
 using Scalar.AspNetCore;
 using Serilog;
 using Wolverine;
 using Wolverine.Http;
 using Wolverine.Marten;
+
+CommandOutput.SeparateFromChatter(args);
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
 
@@ -32,15 +35,33 @@ try
             "[{Timestamp:HH:mm:ss} {Level:u3}] {CorrelationId} {Message:lj} {SourceContext}{NewLine}{Exception}"));
 
     builder.Services.AddSingleton(TimeProvider.System);
-    builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
-    builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = LedgerExceptionHandler.Customize);
+    builder.Services.ConfigureHttpJsonOptions(o =>
+    {
+        Json.Configure(o.SerializerOptions);
+        ApiRules.StrictBodies(o.SerializerOptions);
+    });
+    builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+    {
+        LedgerExceptionHandler.Customize(context);
+        ApiRules.Explain(context);
+    });
+    // Before the API's handler: failures on pages get an HTML page, the API keeps problem+json.
+    builder.Services.AddLedgerWeb(configuration);
     builder.Services.AddExceptionHandler<LedgerExceptionHandler>();
     builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment), ApiKeyAuthentication.Header, ApiKeyAuthentication.SchemeName)
         .AddProviderApiKeys();
     builder.Services.AddOpenApi(OpenApiSetup.Configure);
     builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql");
 
-    builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString))
+    var privacy = PrivacySettings.From(configuration, builder.Environment);
+    if (privacy.DevelopmentKeyFile is { } keyFile)
+        Log.Information(privacy.GeneratedNow
+            ? "Generated a development master key for personal data at {KeyFile}"
+            : "Using the development master key for personal data at {KeyFile}", keyFile);
+    var keys = new KeyRing(privacy, connectionString);
+    builder.Services.AddSingleton(keys);
+
+    builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString, keys))
         .UseLightweightSessions()
         .ApplyAllDatabaseChangesOnStartup()
         // Runs the event-chain subscription. HotCold: one node at a time holds it, the others stand by.
@@ -68,15 +89,18 @@ try
     });
     builder.Services.AddWolverineHttp();
     builder.Services.AddScoped<CompletionIntake>();
+    // After Marten's schema migration, before anything reads or writes personal data.
+    builder.Services.AddHostedService<PrivacyStartupCheck>();
     builder.Services.AddXapi();
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
 
     var app = builder.Build();
 
     app.UseMiddleware<Correlation>();
-    app.UseSerilogRequestLogging();
+    app.UseSerilogRequestLogging(LogRedaction.Configure);
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    app.UseLedgerWeb();
     app.UseMiddleware<BodyLimit>(configuration.GetValue("Api:MaxBodyBytes", 4L * 1024 * 1024));
     app.UseAuthentication();
     app.UseAuthorization();
@@ -85,7 +109,7 @@ try
     app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = PostgresHealthCheck.WriteJson }).AllowAnonymous();
     app.MapOpenApi().AllowAnonymous();
     app.MapScalarApiReference("/docs").AllowAnonymous();
-    app.MapGet("/", () => Results.Redirect("/docs")).AllowAnonymous().ExcludeFromDescription();
+    app.MapLedgerWeb();
     app.MapWolverineEndpoints(opts =>
     {
         opts.RequireAuthorizeOnAll();

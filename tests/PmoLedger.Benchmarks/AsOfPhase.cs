@@ -3,6 +3,7 @@ using System.Text.Json;
 using Marten;
 using Npgsql;
 using PmoLedger.Features.Practitioners;
+using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Benchmarks;
 
@@ -13,13 +14,13 @@ namespace PmoLedger.Benchmarks;
 /// </summary>
 public static class AsOfPhase
 {
-    public static async Task<object> RunAsync(Settings settings, IDocumentStore store, NpgsqlDataSource db)
+    public static async Task<object> RunAsync(Settings settings, IDocumentStore store, KeyRing keys, NpgsqlDataSource db)
     {
         Console.WriteLine("\n== As-of reconstruction (PractitionerProfile as of now)");
         var results = new List<object>();
         foreach (var size in settings.AsOfSizes)
         {
-            var id = await SeedStreamAsync(store, size);
+            var id = await SeedStreamAsync(store, keys, size);
             var asOf = DateTimeOffset.UtcNow;
             var iterations = Math.Max(3, (settings.Quick ? 2_000 : 20_000) / size);
 
@@ -82,11 +83,11 @@ public static class AsOfPhase
     }
 
     /// <summary>A practitioner with a long history: registration, then roles started and ended in turn.</summary>
-    public static async Task<Guid> SeedStreamAsync(IDocumentStore store, int size)
+    public static async Task<Guid> SeedStreamAsync(IDocumentStore store, KeyRing keys, int size)
     {
         var id = Guid.CreateVersion7();
         var start = new DateOnly(1990, 1, 1);
-        var pending = new List<object> { new PractitionerRegistered(id, $"As-of {size}", $"asof{size}.{id:N}@example.org", start) };
+        var pending = new List<object> { new PractitionerRegistered(id, PersonalText.Of(id, $"As-of {size}"), PersonalText.Of(id, $"asof{size}.{id:N}@example.org"), start) };
         var created = false;
         Guid roleId = default;
         for (var i = 1; i < size; i++)
@@ -104,7 +105,11 @@ public static class AsOfPhase
             {
                 await using var session = store.LightweightSession();
                 if (created) session.Events.Append(id, pending);
-                else session.Events.StartStream<Practitioner>(id, pending);
+                else
+                {
+                    keys.Store(session, id);
+                    session.Events.StartStream<Practitioner>(id, pending);
+                }
                 await session.SaveChangesAsync();
                 created = true;
                 pending.Clear();

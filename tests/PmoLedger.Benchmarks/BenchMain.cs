@@ -45,6 +45,8 @@ public static class BenchMain
 
         var auto = new NpgsqlConnectionStringBuilder(settings.Connection) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 1, MaxPoolSize = 100 };
         await using var db = NpgsqlDataSource.Create(auto.ConnectionString);
+        using var keys = Settings.Keys(settings.Connection);
+        RawLedger.UseKeys(keys);
 
         if (settings.Phases.Intersect(["ingest", "timeline"]).Any())
         {
@@ -53,7 +55,10 @@ public static class BenchMain
             await using var reference = settings.StartReference(settings.Connection);
             await service.WaitForHealthyAsync(TimeSpan.FromSeconds(90));
             await reference.WaitForHealthyAsync(TimeSpan.FromSeconds(30));
-            var phases = new HttpPhases(settings, http, db, service, reference);
+            await using var baseline = settings.BaselineServiceDll is null ? null : await StartBaselineAsync(settings);
+            await using var baselineDb = baseline is null ? null : NpgsqlDataSource.Create(settings.BaselineConnection!);
+            var phases = new HttpPhases(settings, http, db, service, reference,
+                baseline is null ? null : (new IngestWorkload(http, baselineDb!), baseline));
             await phases.PrepareAsync();
             if (settings.Phases.Contains("ingest")) report["ingest"] = await phases.IngestAsync();
             if (settings.Phases.Contains("timeline")) report["timeline"] = await phases.TimelineAsync();
@@ -69,8 +74,15 @@ public static class BenchMain
 
         if (settings.Phases.Contains("asof"))
         {
-            using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection));
-            report["asOf"] = await AsOfPhase.RunAsync(settings, store, db);
+            using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection, keys));
+            report["asOf"] = await AsOfPhase.RunAsync(settings, store, keys, db);
+        }
+
+        if (settings.Phases.Contains("search"))
+        {
+            using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection, keys));
+            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            report["search"] = await SearchPhase.RunAsync(settings, store, db);
         }
 
         if (settings.Phases.Contains("rebuild")) report["rebuild"] = await RebuildPhase.RunAsync(settings);
@@ -86,6 +98,17 @@ public static class BenchMain
         }));
         Console.WriteLine($"\nRaw results: {settings.Output} ({total.Elapsed.TotalMinutes:0.0} min)");
         return 0;
+    }
+
+    /// <summary>The service without encryption at rest, on an empty database of its own.</summary>
+    private static async Task<ChildProcess> StartBaselineAsync(Settings settings)
+    {
+        await using (var fresh = NpgsqlDataSource.Create(settings.BaselineConnection!))
+        await using (var drop = fresh.CreateCommand($"drop schema if exists {LedgerStore.Schema} cascade"))
+            await drop.ExecuteNonQueryAsync();
+        var baseline = settings.StartBaseline();
+        await baseline.WaitForHealthyAsync(TimeSpan.FromSeconds(90));
+        return baseline;
     }
 
     private static async Task<string> ShowAsync(string connection, string setting)

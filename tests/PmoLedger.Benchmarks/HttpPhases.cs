@@ -4,11 +4,16 @@ using PmoLedger.Infrastructure;
 namespace PmoLedger.Benchmarks;
 
 /// <summary>Phases that drive the running service over HTTP: ingest and timeline reads.</summary>
-public sealed class HttpPhases(Settings settings, HttpClient http, NpgsqlDataSource db, ChildProcess service, ChildProcess reference)
+public sealed class HttpPhases(Settings settings, HttpClient http, NpgsqlDataSource db, ChildProcess service, ChildProcess reference,
+    (IngestWorkload Workload, ChildProcess Service)? baseline = null)
 {
     private readonly IngestWorkload workload = new(http, db);
 
-    public Task PrepareAsync() => workload.PrepareAsync(service.BaseAddress);
+    public async Task PrepareAsync()
+    {
+        await workload.PrepareAsync(service.BaseAddress);
+        if (baseline is { } b) await b.Workload.PrepareAsync(b.Service.BaseAddress);
+    }
 
     /// <summary>
     /// Ingest throughput and latency: the service, the same database work by hand with Npgsql
@@ -19,12 +24,19 @@ public sealed class HttpPhases(Settings settings, HttpClient http, NpgsqlDataSou
     {
         Console.WriteLine($"\n== Ingest: {IngestWorkload.Name}");
         var byConcurrency = new List<object>();
+        var withoutEncryption = new List<object>();
         foreach (var concurrency in settings.Concurrency)
         {
             var runs = new List<(LoadResult Service, LoadResult Raw, LoadResult Empty)>();
+            var baselineRuns = new List<(LoadResult Service, LoadResult Baseline)>();
             for (var run = 1; run <= settings.Runs; run++)
             {
+                LoadResult? without = null;
+                // Which of the two goes first alternates, so neither always runs on a warmer (or busier) machine.
+                if (baseline is { } b && run % 2 == 0) without = await Without(b, concurrency);
                 var s = await Load("service", concurrency, workload.Service(service.BaseAddress, concurrency), service);
+                if (baseline is { } b2 && run % 2 == 1) without = await Without(b2, concurrency);
+                if (without is not null) baselineRuns.Add((s, without));
                 var r = await Load("raw Npgsql (no HTTP)", concurrency, workload.Raw(concurrency), null);
                 var e = await Load("empty minimal-API POST", concurrency, workload.Empty(reference.BaseAddress), reference);
                 runs.Add((s, r, e));
@@ -39,6 +51,19 @@ public sealed class HttpPhases(Settings settings, HttpClient http, NpgsqlDataSou
                 $"service {Med(x => x.Service.RequestsPerSecond):0} req/s (p50 {Med(x => x.Service.P50Ms):0.0} ms, p99 {Med(x => x.Service.P99Ms):0.0} ms); " +
                 $"raw {Med(x => x.Raw.RequestsPerSecond):0} req/s (p99 {Med(x => x.Raw.P99Ms):0.0} ms); empty POST {Med(x => x.Empty.RequestsPerSecond):0} req/s; " +
                 $"generator {Med(x => x.Service.GeneratorCores):0.00} cores, service {Med(x => x.Service.ServerCores ?? 0):0.00} cores");
+            if (baselineRuns.Count > 0)
+            {
+                var vsBaseline = Ratio.Of(baselineRuns.Select(x => x.Service.RequestsPerSecond / x.Baseline.RequestsPerSecond));
+                Console.WriteLine($"  c={concurrency}: throughput with encryption vs without {vsBaseline} [target >= 0.9]");
+                Summary.AtLeast($"ingest c={concurrency} with encryption vs without", vsBaseline, 0.9,
+                    $"with {Stats.Median(baselineRuns.Select(x => x.Service.RequestsPerSecond)):0} req/s, " +
+                    $"without {Stats.Median(baselineRuns.Select(x => x.Baseline.RequestsPerSecond)):0} req/s");
+                withoutEncryption.Add(new
+                {
+                    concurrency, throughputWithVsWithout = vsBaseline,
+                    runs = baselineRuns.Select(x => new { with = x.Service, without = x.Baseline })
+                });
+            }
             byConcurrency.Add(new
             {
                 concurrency,
@@ -46,7 +71,11 @@ public sealed class HttpPhases(Settings settings, HttpClient http, NpgsqlDataSou
                 runs = runs.Select(x => new { service = x.Service, raw = x.Raw, empty = x.Empty })
             });
         }
-        return new { workload = IngestWorkload.Name, rawReference = IngestWorkload.RawDescription, results = byConcurrency };
+        return new
+        {
+            workload = IngestWorkload.Name, rawReference = IngestWorkload.RawDescription, results = byConcurrency,
+            encryptionAtRest = withoutEncryption.Count > 0 ? withoutEncryption : null
+        };
     }
 
     /// <summary>
@@ -97,6 +126,9 @@ public sealed class HttpPhases(Settings settings, HttpClient http, NpgsqlDataSou
             runs = runs.Select(x => new { service = x.Service, reference = x.Reference })
         };
     }
+
+    private Task<LoadResult> Without((IngestWorkload Workload, ChildProcess Service) b, int concurrency) =>
+        Load("service without encryption at rest", concurrency, b.Workload.Service(b.Service.BaseAddress, concurrency), b.Service);
 
     private async Task<LoadResult> Load(string target, int concurrency, LoadGenerator.Operation op, ChildProcess? server)
     {

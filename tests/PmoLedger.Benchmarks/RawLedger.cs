@@ -27,15 +27,19 @@ public static class RawLedger
     /// Json.Configure), so hand-written rows are the same bytes Marten writes. Marten's own enum
     /// converter comes first, so stored enums read "Analyst", not the API's "analyst".
     /// </summary>
-    public static readonly JsonSerializerOptions Json = CreateJson();
+    public static JsonSerializerOptions Json { get; private set; } = CreateJson(null);
 
-    private static JsonSerializerOptions CreateJson()
+    /// <summary>Personal data in events is sealed under the database's keys, as LedgerStore configures Marten.</summary>
+    public static void UseKeys(PmoLedger.Infrastructure.KeyRing keys) => Json = CreateJson(keys);
+
+    private static JsonSerializerOptions CreateJson(PmoLedger.Infrastructure.KeyRing? keys)
     {
         JsonSerializerOptions? captured = null;
         var marten = new Marten.Services.SystemTextJsonSerializer { EnumStorage = EnumStorage.AsString, Casing = Casing.CamelCase };
         marten.Configure((JsonSerializerOptions options) =>
         {
             PmoLedger.Infrastructure.Json.Configure(options);
+            if (keys is not null) options.Converters.Insert(0, new PmoLedger.Infrastructure.SealedTextConverter(keys));
             captured = options;
         });
         return captured ?? throw new InvalidOperationException("Marten did not hand out its JSON options.");
@@ -79,6 +83,7 @@ public static class RawLedger
         Projected<Practitioner>("ledger.mt_doc_practitioner", new PractitionerProjection()),
         Projected<PractitionerProfile>("ledger.mt_doc_practitionerprofile", new PractitionerProfileProjection()),
         Projected<Timeline>("ledger.mt_doc_timeline", new TimelineProjection()),
+        Projected<PractitionerListing>("ledger.mt_doc_practitionerlisting", new PractitionerListingProjection()),
         Projected<CpdLedger>("ledger.mt_doc_cpdledger", new CpdLedgerProjection()),
         Projected<DevelopmentPlan>("ledger.mt_doc_developmentplan", new DevelopmentPlanProjection())
     ];

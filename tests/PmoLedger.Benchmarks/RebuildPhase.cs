@@ -24,10 +24,12 @@ public static class RebuildPhase
         Console.WriteLine($"\n== Rebuild over {settings.RebuildEvents:N0} events");
         var prepared = new NpgsqlConnectionStringBuilder(settings.RebuildConnection) { CommandTimeout = 0 };
         await using var db = NpgsqlDataSource.Create(prepared.ConnectionString);
-        using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.RebuildConnection));
+        using var keys = Settings.Keys(settings.RebuildConnection);
+        RawLedger.UseKeys(keys);
+        using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.RebuildConnection, keys));
 
         var seed = Stopwatch.StartNew();
-        var (events, streams, streamType) = await SeedAsync(store, db, settings.RebuildEvents);
+        var (events, streams, streamType) = await SeedAsync(store, keys, db, settings.RebuildEvents);
         Console.WriteLine($"  seeded {events:N0} events in {streams:N0} streams in {seed.Elapsed.TotalSeconds:0.0} s");
 
         var runs = new List<(double Marten, double Raw)>();
@@ -182,12 +184,12 @@ public static class RebuildPhase
     /// One realistic career appended through Marten (so rows are exactly what Marten writes),
     /// then copied in SQL under new stream ids until the events table holds N events.
     /// </summary>
-    private static async Task<(long Events, long Streams, string StreamType)> SeedAsync(IDocumentStore store, NpgsqlDataSource db, int target)
+    private static async Task<(long Events, long Streams, string StreamType)> SeedAsync(IDocumentStore store, KeyRing keys, NpgsqlDataSource db, int target)
     {
         await using (var drop = db.CreateCommand($"drop schema if exists {LedgerStore.Schema} cascade")) await drop.ExecuteNonQueryAsync();
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 
-        var template = await TemplateStreamAsync(store);
+        var template = await TemplateStreamAsync(store, keys);
         string streamType;
         await using (var probe = db.CreateCommand("select (select count(*) from ledger.mt_events), (select type from ledger.mt_streams where id = $1)"))
         {
@@ -236,13 +238,14 @@ public static class RebuildPhase
     private static readonly Guid Provider = Guid.CreateVersion7();
 
     /// <summary>A twelve-year career of four roles (decided by the service's own rules) and one course a role.</summary>
-    private static async Task<Guid> TemplateStreamAsync(IDocumentStore store)
+    private static async Task<Guid> TemplateStreamAsync(IDocumentStore store, KeyRing keys)
     {
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var id = Guid.CreateVersion7();
         await using var session = store.LightweightSession();
         session.LastModifiedBy = "benchmark-seed";
-        session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, "Template Practitioner", "template@example.org", today.AddYears(-12)));
+        keys.Store(session, id);
+        session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, PersonalText.Of(id, "Template Practitioner"), PersonalText.Of(id, "template@example.org"), today.AddYears(-12)));
         await session.SaveChangesAsync();
 
         (string Title, RoleFamily Family, OfficeType Office, int YearsAgo)[] career =

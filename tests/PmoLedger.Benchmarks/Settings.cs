@@ -13,19 +13,34 @@ public sealed class Settings
     public int[] Concurrency { get; private init; } = [8, 32];
     public int RebuildEvents { get; private init; } = 1_000_000;
     public int[] AsOfSizes { get; private init; } = [100, 1_000, 10_000];
-    public string[] Phases { get; private init; } = ["coldstart", "ingest", "timeline", "asof", "rebuild"];
+    public string[] Phases { get; private init; } = ["coldstart", "ingest", "timeline", "asof", "search", "rebuild"];
     public string ServiceDll { get; private init; } = "";
     public string Connection { get; private init; } = "";
     public string RebuildConnection { get; private init; } = "";
     public string TypeLoadMode { get; private init; } = "Static";
+
+    /// <summary>
+    /// The same service built from a commit without encryption at rest (bench.sh, PMOLEDGER_BENCH_BASELINE_REF), with
+    /// its own database: ingest is then measured against it in the same run (docs/privacy.md).
+    /// </summary>
+    public string? BaselineServiceDll { get; private init; }
+    public string? BaselineConnection { get; private init; }
     public string Output { get; private init; } = "docs/benchmarks.json";
 
     public const int ServicePort = 5391;
     public const int ReferencePort = 5392;
     public const int ColdStartPort = 5393;
+    public const int BaselinePort = 5394;
 
     /// <summary>The service is started with this key, so the benchmark can mint tokens it accepts.</summary>
     public static readonly AuthSettings Auth = new() { SigningKey = "pmoledger-benchmark-signing-key-not-a-secret-0123456789" };
+
+    /// <summary>The master key for personal data the service and the in-process stores share, new every run.</summary>
+    public static readonly byte[] MasterKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    /// <summary>The keys an in-process store seals personal data with, as the service does.</summary>
+    public static KeyRing Keys(string connection) =>
+        new(new PrivacySettings(MasterKey, null, false, TimeSpan.FromMinutes(10)), connection);
 
     /// <summary>This program's own dll: the reference server runs as a child process of it.</summary>
     public static string SelfDll => typeof(Settings).Assembly.Location;
@@ -44,16 +59,20 @@ public sealed class Settings
             Duration = TimeSpan.FromSeconds(Int("--seconds", quick ? 1 : 6)),
             RebuildEvents = Int("--events", quick ? 5_000 : 1_000_000),
             AsOfSizes = quick ? [100, 1_000] : [100, 1_000, 10_000],
-            Phases = Value("--phases")?.Split(',') ?? ["coldstart", "ingest", "timeline", "asof", "rebuild"],
+            Phases = Value("--phases")?.Split(',') ?? ["coldstart", "ingest", "timeline", "asof", "search", "rebuild"],
             // The path may come through the environment, so this process's command line doesn't name PmoLedger.dll.
             ServiceDll = Path.GetFullPath(Value("--service-dll") ?? Environment.GetEnvironmentVariable("PMOLEDGER_BENCH_SERVICE_DLL")
                 ?? throw new ArgumentException("--service-dll (or PMOLEDGER_BENCH_SERVICE_DLL) is required")),
             Connection = Value("--connection") ?? throw new ArgumentException("--connection is required"),
             RebuildConnection = Value("--rebuild-connection") ?? throw new ArgumentException("--rebuild-connection is required"),
             TypeLoadMode = Value("--type-load-mode") ?? "Static",
+            BaselineServiceDll = Value("--baseline-service-dll") is { } baseline ? Path.GetFullPath(baseline) : null,
+            BaselineConnection = Value("--baseline-connection"),
             Output = Value("--out") ?? "docs/benchmarks.json"
         };
         if (settings.Runs < 1) throw new ArgumentException("--runs must be at least 1");
+        if ((settings.BaselineServiceDll is null) != (settings.BaselineConnection is null))
+            throw new ArgumentException("--baseline-service-dll and --baseline-connection go together");
         return settings;
     }
 
@@ -63,12 +82,16 @@ public sealed class Settings
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["ConnectionStrings__Ledger"] = connection,
         ["Auth__SigningKey"] = Auth.SigningKey!,
+        ["Privacy__MasterKey"] = Convert.ToBase64String(MasterKey),
         ["Demo__SeedOnStart"] = "false",
         ["Wolverine__TypeLoadMode"] = typeLoadMode ?? TypeLoadMode
     };
 
     public ChildProcess StartService(string connection, int port = ServicePort, string? typeLoadMode = null) =>
         ChildProcess.Start("service", ServiceDll, [], ServiceEnvironment(connection, typeLoadMode), port);
+
+    public ChildProcess StartBaseline() =>
+        ChildProcess.Start("baseline service", BaselineServiceDll!, [], ServiceEnvironment(BaselineConnection!), BaselinePort);
 
     public ChildProcess StartReference(string? connection, int port = ReferencePort) =>
         ChildProcess.Start("reference", SelfDll, connection is null ? ["ref-server"] : ["ref-server", "--connection", connection],

@@ -1,11 +1,14 @@
+using System.Text.RegularExpressions;
 using Alba;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
+using PmoLedger.Features.Practitioners;
+using PmoLedger.Infrastructure;
 using Serilog.Core;
 using Serilog.Events;
-using PmoLedger.Infrastructure;
 using Wolverine;
 using Wolverine.Runtime;
 
@@ -33,6 +36,9 @@ public sealed class AppFixture : IAsyncLifetime
     public TestClock Clock { get; } = new();
     public LogCapture Logs { get; } = new();
 
+    /// <summary>Every log event of the run, and every name and email registered in it (docs/privacy.md "Logs").</summary>
+    public CapturedLog Log { get; } = new();
+
     public async Task InitializeAsync()
     {
         // Read by WebApplication.CreateBuilder before anything else, so set them first.
@@ -43,17 +49,36 @@ public sealed class AppFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("Marten__DaemonMode", "Solo");
         Environment.SetEnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Development");
 
+        // Each run starts from an empty ledger: the service refuses to start on data left in plain text by a
+        // run of an earlier version (docs/privacy.md), and tests reset the ledger before each test anyway.
+        await using (var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable("ConnectionStrings__Ledger")))
+        {
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"drop schema if exists {LedgerStore.Schema} cascade", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
         Host = await AlbaHost.For<Program>(builder => builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
             services.AddSingleton<ILogEventSink>(Logs);
+            services.AddSingleton<ILogEventSink>(Log);
+            services.ConfigureMarten(opts => opts.Listeners.Add(Log));
             services.RunWolverineInSoloMode();
             services.DisableAllExternalWolverineTransports();
         }));
     }
 
-    public async Task DisposeAsync() => await Host.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        // The whole run's log, checked once every test has run: a leak fails the suite (test.sh counts it).
+        var leaks = Log.Leaks();
+        File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "suite-log.txt"), Log.Text());
+        if (leaks.Count > 0)
+            throw new InvalidOperationException($"The log of this run contains personal data of test practitioners: {string.Join(", ", leaks.Take(5))}");
+    }
 
     public string Token(string role, Guid? practitionerId = null, string? name = null) =>
         Host.Services.GetRequiredService<AuthSettings>().Mint(role, practitionerId, name, DateTimeOffset.UtcNow);
@@ -73,3 +98,59 @@ public sealed class LogCapture : ILogEventSink
 
 [CollectionDefinition(nameof(LedgerCollection))]
 public sealed class LedgerCollection : ICollectionFixture<AppFixture>;
+
+/// <summary>
+/// Collects the service's log events (as a Serilog sink) and the names and emails of every practitioner
+/// registered (as a Marten session listener), so a test can check that no log event carries personal data.
+/// </summary>
+public sealed class CapturedLog : DocumentSessionListenerBase, ILogEventSink
+{
+    private readonly List<string> _lines = [];
+    private readonly HashSet<string> _personal = [];
+
+    public void Emit(LogEvent logEvent)
+    {
+        // The rendered message, every property (rendered or not) and the exception: all a sink could write.
+        var line = string.Join(" | ", new[] { logEvent.RenderMessage(), logEvent.Exception?.ToString() ?? "" }
+            .Concat(logEvent.Properties.Select(p => $"{p.Key}={p.Value}")));
+        lock (_lines) _lines.Add(line);
+    }
+
+    public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+    {
+        foreach (var data in session.PendingChanges.Streams().SelectMany(s => s.Events).Select(e => e.Data))
+        {
+            string?[] values = data switch
+            {
+                PractitionerRegistered r => [r.FullName, r.Email],
+                PractitionerDetailsCorrected c => [c.FullName, c.Email],
+                _ => []
+            };
+            lock (_personal)
+                foreach (var value in values.OfType<string>()) _personal.Add(value);
+        }
+        return Task.CompletedTask;
+    }
+
+    public string Text()
+    {
+        lock (_lines) return string.Join(Environment.NewLine, _lines);
+    }
+
+    public int PersonalValues
+    {
+        get { lock (_personal) return _personal.Count; }
+    }
+
+    /// <summary>
+    /// The registered names and emails that appear anywhere in the log, as whole words (names as written, emails in
+    /// any case). One- and two-letter test names ("X", "Bo") are left out: they occur in ordinary words and ids.
+    /// </summary>
+    public IReadOnlyList<string> Leaks()
+    {
+        var text = Text();
+        lock (_personal)
+            return _personal.Where(p => p.Length >= 3 && Regex.IsMatch(text, $@"(?<!\w){Regex.Escape(p)}(?!\w)",
+                p.Contains('@') ? RegexOptions.IgnoreCase : RegexOptions.None)).ToList();
+    }
+}

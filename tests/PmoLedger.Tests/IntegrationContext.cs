@@ -15,6 +15,7 @@ public abstract class IntegrationContext(AppFixture fixture) : IAsyncLifetime
     protected TestClock Clock => fixture.Clock;
     protected LogCapture Logs => fixture.Logs;
     protected IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
+    protected KeyRing Keys => Host.Services.GetRequiredService<KeyRing>();
 
     public virtual async Task InitializeAsync()
     {

@@ -22,6 +22,7 @@ public sealed partial class LedgerExceptionHandler(IProblemDetailsService proble
                 Problems.Conflict(taken.Message),
             DocumentAlreadyExistsException or ExistingStreamIdCollisionException =>
                 Problems.Conflict("That record already exists."),
+            PersonalDataErasedException erased => Problems.Conflict(erased.Message),
             _ when WriteConflicts.Is(exception) =>
                 Problems.Conflict("The record was changed by another request at the same time. Read it again and retry."),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },

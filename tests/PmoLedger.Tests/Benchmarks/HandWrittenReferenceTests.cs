@@ -31,6 +31,7 @@ public sealed class HandWrittenReferenceTests(AppFixture fixture) : IntegrationC
         await Store.Advanced.RebuildSingleStreamAsync<DevelopmentPlan>(id);
 
         await using var db = NpgsqlDataSource.Create(Host.Services.GetRequiredService<IConfiguration>().GetConnectionString("Ledger")!);
+        RawLedger.UseKeys(Keys);
         var folded = await RawLedger.FoldStreamAsync(db, id);
 
         folded.Version.ShouldBe(await EventCountFor(id));

@@ -9,7 +9,7 @@ namespace PmoLedger.Tests.Infrastructure;
 
 public class StartupRulesTests
 {
-    private sealed class Env(string name) : IHostEnvironment
+    internal sealed class Env(string name) : IHostEnvironment
     {
         public string EnvironmentName { get; set; } = name;
         public string ApplicationName { get; set; } = "PmoLedger";
@@ -17,7 +17,7 @@ public class StartupRulesTests
         public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
     }
 
-    private static IConfiguration Config(params (string Key, string Value)[] values) =>
+    internal static IConfiguration Config(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.ToDictionary(v => v.Key, v => (string?)v.Value)).Build();
 
     [Fact]

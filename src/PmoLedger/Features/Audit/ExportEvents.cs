@@ -2,7 +2,6 @@ using System.Text.Json;
 using JasperFx;
 using JasperFx.CommandLine;
 using JasperFx.Events;
-using Spectre.Console;
 
 namespace PmoLedger.Features.Audit;
 
@@ -68,6 +67,9 @@ public static class ExportEventsEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Export the event log")]
+    [EndpointDescription("Auditors. application/x-ndjson, one event a line in sequence order, from `after`.")]
+    [ProducesResponseType<string>(200, "application/x-ndjson")]
     [WolverineGet("/api/audit/events", OperationId = "exportEvents")]
     [Authorize(Roles = Roles.Auditor)]
     public static IResult Get(string? after, string? limit, IDocumentStore store, HttpContext context)
@@ -105,17 +107,13 @@ public sealed class ExportEventsCommand : JasperFxAsyncCommand<ExportEventsInput
         var total = await EventExport.CountAsync(store, CancellationToken.None);
 
         var path = CallerPath.Resolve(input.FileFlag);
-        long written = 0;
+        long written;
         await using (var file = File.Create(path))
         {
-            await AnsiConsole.Progress().StartAsync(async progress =>
-            {
-                var task = progress.AddTask("Exporting events", maxValue: Math.Max(total, 1));
-                written = await EventExport.WriteAsync(store, file, 0, null, n => task.Value = n, CancellationToken.None);
-                task.Value = task.MaxValue;
-            });
+            written = await ConsoleProgress.RunAsync("Exporting events",
+                progress => EventExport.WriteAsync(store, file, 0, null, n => progress(n, total), CancellationToken.None));
         }
-        AnsiConsole.MarkupLineInterpolated($"Wrote {written} events to {path}.");
+        CommandOutput.Result.WriteLine($"Wrote {written} events to {path}.");
         return true;
     }
 }

@@ -18,6 +18,9 @@ public sealed record AuditedEvent(
 
 public static class GetEventHistoryEndpoint
 {
+    [EndpointSummary("Read a practitioner's event history")]
+    [EndpointDescription("Auditors. Every event with who recorded it, when, and under which request.")]
+    [ProducesResponseType<List<AuditedEvent>>(200)]
     [WolverineGet("/api/audit/practitioners/{id}/events", OperationId = "getAuditEventHistory")]
     [Authorize(Roles = Roles.Auditor)]
     public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)

@@ -11,6 +11,15 @@ public sealed record PointInTime(DateTimeOffset? AsOf, DateOnly? EffectiveOn)
     /// <summary>The day the time-dependent figures (experience, current role) are computed for.</summary>
     public DateOnly Day => EffectiveOn ?? DateOnly.FromDateTime(AsOf!.Value.UtcDateTime);
 
+    /// <summary>The ledger cannot say what it will hold later: a future point is refused rather than extrapolated.</summary>
+    public void NotInFuture(DateTimeOffset now, Problems problems)
+    {
+        if (AsOf > now)
+            problems.Add("asOf", $"'asOf' may not be in the future (it is now {now.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}).");
+        if (EffectiveOn > DateOnly.FromDateTime(now.UtcDateTime))
+            problems.Add("effectiveOn", $"'effectiveOn' may not be in the future (today is {now.UtcDateTime:yyyy-MM-dd}).");
+    }
+
     public static PointInTime? Parse(string? asOf, string? effectiveOn, bool allowEffectiveOn, Problems problems)
     {
         if (!allowEffectiveOn && effectiveOn is not null)
@@ -40,13 +49,16 @@ public sealed record PointInTime(DateTimeOffset? AsOf, DateOnly? EffectiveOn)
 
 public static class GetPastProfileEndpoint
 {
-    public static ProblemDetails Validate(string? asOf, string? effectiveOn)
+    public static ProblemDetails Validate(string? asOf, string? effectiveOn, TimeProvider clock)
     {
         var problems = new Problems();
-        PointInTime.Parse(asOf, effectiveOn, allowEffectiveOn: true, problems);
+        PointInTime.Parse(asOf, effectiveOn, allowEffectiveOn: true, problems)?.NotInFuture(clock.GetUtcNow(), problems);
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Read a profile as it stood, or as true on a date")]
+    [EndpointDescription("Auditors. Exactly one of `asOf` (an instant: what the ledger said then) or `effectiveOn` (a date: what was true then by today's knowledge); neither may be in the future.")]
+    [ProducesResponseType<ProfileView>(200)]
     [WolverineGet("/api/audit/practitioners/{id}/profile", OperationId = "getAuditProfile")]
     [Authorize(Roles = Roles.Auditor)]
     public static async Task<IResult> Get(Guid id, string? asOf, string? effectiveOn, IQuerySession session, CancellationToken ct)
@@ -63,13 +75,16 @@ public static class GetPastProfileEndpoint
 
 public static class GetPastTimelineEndpoint
 {
-    public static ProblemDetails Validate(string? asOf, string? effectiveOn)
+    public static ProblemDetails Validate(string? asOf, string? effectiveOn, TimeProvider clock)
     {
         var problems = new Problems();
-        PointInTime.Parse(asOf, effectiveOn, allowEffectiveOn: false, problems);
+        PointInTime.Parse(asOf, effectiveOn, allowEffectiveOn: false, problems)?.NotInFuture(clock.GetUtcNow(), problems);
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Read a timeline as it stood")]
+    [EndpointDescription("Auditors. `asOf` is an instant, not in the future.")]
+    [ProducesResponseType<TimelineView>(200)]
     [WolverineGet("/api/audit/practitioners/{id}/timeline", OperationId = "getAuditTimeline")]
     [Authorize(Roles = Roles.Auditor)]
     public static async Task<IResult> Get(Guid id, string? asOf, IQuerySession session, CancellationToken ct)

@@ -32,6 +32,7 @@ public static class PastState
     [
         AuditedReadModel.For("profile", new PractitionerProfileProjection()),
         AuditedReadModel.For("timeline", new TimelineProjection()),
+        AuditedReadModel.For("listing", new PractitionerListingProjection()),
         AuditedReadModel.For("cpd-ledger", new CpdLedgerProjection()),
         AuditedReadModel.For("plan", new DevelopmentPlanProjection())
     ];

@@ -6,6 +6,8 @@ public static class VerifyIntegrityEndpoint
     /// <summary>How long a check waits for the chain to reach the latest event before verifying what is chained.</summary>
     public static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(3);
 
+    [EndpointSummary("Verify the hash chain over the event log")]
+    [EndpointDescription("Auditors.")]
     [WolverineGet("/api/audit/integrity", OperationId = "verifyIntegrity")]
     [Authorize(Roles = Roles.Auditor)]
     public static async Task<IntegrityReport> Get(IQuerySession session, CancellationToken ct)

@@ -15,7 +15,8 @@ public sealed record ProjectionVerification(int Checked, IReadOnlyList<Drift> Dr
 /// </summary>
 public static class ProjectionVerifier
 {
-    public static async Task<ProjectionVerification> VerifyAsync(IDocumentStore store, CancellationToken ct)
+    public static async Task<ProjectionVerification> VerifyAsync(IDocumentStore store, CancellationToken ct,
+        Action<long, long>? progress = null)
     {
         await using var session = store.QuerySession();
         var ids = await session.QueryAsync<Guid>(
@@ -24,8 +25,10 @@ public static class ProjectionVerifier
         var serializer = store.Options.Serializer();
         var drifted = new List<Drift>();
         var checkedCount = 0;
+        var done = 0;
         foreach (var id in ids)
         {
+            progress?.Invoke(done++, ids.Count);
             var events = await session.Events.FetchStreamAsync(id, token: ct);
             foreach (var model in PastState.ReadModels)
             {
@@ -49,6 +52,8 @@ public static class ProjectionVerifier
 
 public static class VerifyProjectionsEndpoint
 {
+    [EndpointSummary("Rebuild read models from events and compare")]
+    [EndpointDescription("Auditors. Lists every stored read model that differs from its events.")]
     [WolverinePost("/api/audit/projections/verify", OperationId = "verifyProjections")]
     [Authorize(Roles = Roles.Auditor)]
     public static Task<ProjectionVerification> Post(IDocumentStore store, CancellationToken ct) =>
@@ -61,9 +66,11 @@ public sealed class VerifyProjectionsCommand : JasperFxAsyncCommand<NetCoreInput
     public override async Task<bool> Execute(NetCoreInput input)
     {
         using var host = input.BuildHost();
-        var result = await ProjectionVerifier.VerifyAsync(host.Services.GetRequiredService<IDocumentStore>(), CancellationToken.None);
-        Console.WriteLine($"Checked {result.Checked} read models; {result.Drifted.Count} drifted.");
-        foreach (var drift in result.Drifted) Console.WriteLine($"  {drift.ReadModel} of practitioner {drift.PractitionerId}");
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        var result = await ConsoleProgress.RunAsync("Verifying practitioners' read models",
+            progress => ProjectionVerifier.VerifyAsync(store, CancellationToken.None, progress));
+        CommandOutput.Result.WriteLine($"Checked {result.Checked} read models; {result.Drifted.Count} drifted.");
+        foreach (var drift in result.Drifted) CommandOutput.Result.WriteLine($"  {drift.ReadModel} of practitioner {drift.PractitionerId}");
         return result.Drifted.Count == 0;
     }
 }

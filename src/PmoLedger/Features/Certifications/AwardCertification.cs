@@ -35,6 +35,9 @@ public static class AwardCertificationEndpoint
     /// renewBy is three years from the award. An award whose renewBy has already passed is settled
     /// at once: renewed by CPD on record where the cycle was met, otherwise recorded expired.
     /// </summary>
+    [EndpointSummary("Award a certification")]
+    [EndpointDescription("Providers and admins.")]
+    [ProducesResponseType<CertificationCreated>(201)]
     [WolverinePost("/api/practitioners/{id}/certifications", OperationId = "awardCertification")]
     [Authorize(Roles = $"{Roles.Provider},{Roles.Admin}")]
     public static (IResult, Events, OutgoingMessages) Post(AwardCertification command, [WriteAggregate] Practitioner practitioner,
@@ -52,7 +55,7 @@ public static class AwardCertificationEndpoint
     {
         var awardedOn = command.AwardedOn!.Value;
         var awarded = new CertificationAwarded(certificationId, command.Code!.Trim(), command.Name!.Trim(), awardedOn,
-            command.CertificateNumber!.Trim(), CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, providerId);
+            PersonalText.Of(practitioner.Id, command.CertificateNumber!.Trim()), CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, providerId);
         return [awarded, .. CertificationRules.After(practitioner, [awarded], today)];
     }
 }

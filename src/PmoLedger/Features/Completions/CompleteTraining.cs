@@ -121,7 +121,8 @@ public abstract record CompletionDecision
         if (practitioner is null) return new NoSuchPractitioner($"No practitioner {practitionerId}.");
 
         var completed = new TrainingCompleted(newCompletionId, poster.ProviderId, poster.ProviderName, command.ProviderReference,
-            command.CourseCode, command.CourseTitle, command.CompletedOn, command.Outcome, command.Score, command.CpdPoints, command.EvidenceUrl);
+            command.CourseCode, command.CourseTitle, command.CompletedOn, command.Outcome, command.Score, command.CpdPoints,
+            PersonalText.OfOptional(practitionerId, command.EvidenceUrl));
         // A new pass of a certification's exam, or CPD points that meet a cycle, renew it there and then.
         IReadOnlyList<object> events = [completed, .. CertificationRules.After(practitioner, [completed], Clock.DayOf(now))];
         var newReceipt = new CompletionReceipt
@@ -166,6 +167,10 @@ public static class CompleteTrainingEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user) => Poster.Required(user);
 
+    [EndpointSummary("Post a training completion")]
+    [EndpointDescription("Providers. The same providerReference with the same body again answers 200 with the same id and records nothing; with a different body, 409.")]
+    [ProducesResponseType<CompletionCreated>(201)]
+    [ProducesResponseType<CompletionCreated>(200)]
     [WolverinePost("/api/practitioners/{id}/completions", OperationId = "completeTraining")]
     [Authorize(Roles = Roles.Provider)]
     public static async Task<IResult> Post(Guid id, CompleteTraining? body, ClaimsPrincipal user, CompletionIntake intake, CancellationToken ct)

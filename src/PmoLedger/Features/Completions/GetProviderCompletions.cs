@@ -91,6 +91,9 @@ public static class GetProviderCompletionsEndpoint
     public static ProblemDetails Validate(string? since, string? until, string? page, string? pageSize) =>
         Parse(since, until, page, pageSize, out _).ToProblem();
 
+    [EndpointSummary("List a provider's posted completions")]
+    [EndpointDescription("The provider itself, admins and auditors; by completion date, paged.")]
+    [ProducesResponseType<ProviderCompletionPage>(200)]
     [WolverineGet("/api/providers/{id}/completions", OperationId = "getProviderCompletions")]
     public static async Task<IResult> Get(Guid id, string? since, string? until, string? course, string? page, string? pageSize,
         IQuerySession session, CancellationToken ct)

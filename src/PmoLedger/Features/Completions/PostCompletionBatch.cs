@@ -20,7 +20,7 @@ public sealed record IntakeItem(PractitionerRef Target, Completion Completion);
 /// practitioners found by email), decides each in order against that state plus the batch's own
 /// earlier decisions, and commits once. A commit that loses a race is retried whole.
 /// </summary>
-public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, ILogger<CompletionIntake> logger)
+public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, KeyRing keys, ILogger<CompletionIntake> logger)
 {
     public DateOnly Today => clock.Today();
 
@@ -36,7 +36,7 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
 
         var first = session.CreateBatchQuery();
         var receiptsLoad = first.LoadMany<CompletionReceipt>().ById(items.Select(i => poster.ReceiptId(i.Completion)).Distinct().ToArray());
-        var emailsLoad = first.LoadMany<PractitionerEmail>().ById(items.Select(i => i.Target.Email).OfType<string>().Select(PractitionerEmail.Key).Distinct().ToArray());
+        var emailsLoad = first.LoadMany<PractitionerEmail>().ById(items.Select(i => i.Target.Email).OfType<string>().Select(keys.EmailLookupKey).Distinct().ToArray());
         var streams = new Dictionary<Guid, Task<IEventStream<Practitioner>>>();
         // The all-zero id names nobody, and Marten refuses it as a stream id.
         foreach (var id in items.Select(i => i.Target.Id).OfType<Guid>().Where(id => !UnusableIds.IsUnusable(id)).Distinct())
@@ -60,7 +60,7 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
             var (target, completion) = items[i];
             Guid practitionerId;
             if (target.Id is { } id) practitionerId = id;
-            else if (emails.TryGetValue(PractitionerEmail.Key(target.Email!), out var found)) practitionerId = found;
+            else if (emails.TryGetValue(keys.EmailLookupKey(target.Email!), out var found)) practitionerId = found;
             else
             {
                 outcomes[i] = IngestOutcome.NotFound($"No practitioner is registered with the email '{target.Email}'.");
@@ -121,6 +121,10 @@ public static class PostCompletionBatchEndpoint
     public static ProblemDetails Before(ClaimsPrincipal user) => Poster.Required(user);
 
     /// <summary>Many completions in one request, each answered as it would be alone.</summary>
+    [EndpointSummary("Post up to 500 completions at once")]
+    [EndpointDescription("Providers. JSON `{items:[...]}` (each item a completion plus practitionerId or practitionerEmail) or text/csv with a header row. Each item stands alone: its result carries the status it would get on its own.")]
+    [ProducesResponseType<BatchResponse>(200)]
+    [ItemsBody("CompletionBatch", MaxItems, typeof(BatchItem))]
     [WolverinePost("/api/completions/batch", OperationId = "postCompletionBatch")]
     [Authorize(Roles = Roles.Provider)]
     public static async Task<IResult> Post(HttpRequest request, ClaimsPrincipal user, CompletionIntake intake,
@@ -138,9 +142,14 @@ public static class PostCompletionBatchEndpoint
             })
         };
         if (problem is not null) return Results.Problem(problem);
+        return Results.Ok(new BatchResponse(await Record(items!, Poster.From(user), intake, ct)));
+    }
 
-        // Parse once: each item becomes the command, or the 400 it gets on its own.
-        var outcomes = new IngestOutcome[items!.Count];
+    /// <summary>Parses each item once (it becomes the command, or the 400 it gets on its own) and records the valid ones together.</summary>
+    public static async Task<IReadOnlyList<BatchResult>> Record(IReadOnlyList<(BatchItem? Item, ProblemDetails? Unreadable)> items, Poster poster,
+        CompletionIntake intake, CancellationToken ct)
+    {
+        var outcomes = new IngestOutcome[items.Count];
         var valid = new List<(int Index, IntakeItem Item)>();
         for (var i = 0; i < items.Count; i++)
         {
@@ -149,10 +158,9 @@ public static class PostCompletionBatchEndpoint
             else if (items[i].Item!.Parse(problems, intake.Today) is { } item) valid.Add((i, item));
             else outcomes[i] = IngestOutcome.Invalid(problems.ToProblem());
         }
-        var recorded = await intake.Record(Poster.From(user), valid.Select(v => v.Item).ToList(), ct);
+        var recorded = await intake.Record(poster, valid.Select(v => v.Item).ToList(), ct);
         for (var n = 0; n < valid.Count; n++) outcomes[valid[n].Index] = recorded[n];
-
-        return Results.Ok(new BatchResponse(outcomes.Select((o, i) => new BatchResult(i, o.Status, o.CompletionId, o.Problem)).ToList()));
+        return outcomes.Select((o, i) => new BatchResult(i, o.Status, o.CompletionId, o.Problem)).ToList();
     }
 
     /// <summary>Reads {items:[...]}; an item that is not a readable completion is a 400 for that item only.</summary>
@@ -244,10 +252,10 @@ public static class PostCompletionBatchEndpoint
         }
         catch (JsonException e)
         {
-            var field = e.Path is { Length: > 2 } path ? path.TrimStart('$', '.') : "item";
-            return (null, Problems.BadRequest(field, Expected.TryGetValue(field, out var expected)
-                ? $"'{field}' must be {expected}."
-                : $"'{field}' could not be read: the value has the wrong type or format."));
+            // Read strictly, as a single post is: an unknown property is this item's 400. The forms below are
+            // said without JSON's terms, since a CSV cell is always text.
+            var (field, message) = ApiRules.Describe(e.Message, typeof(BatchItem));
+            return (null, Problems.BadRequest(field, Expected.TryGetValue(field, out var expected) ? $"'{field}' must be {expected}." : message));
         }
     }
 

@@ -24,6 +24,9 @@ public static class RevokeCompletionEndpoint
     /// Retries of one revocation race each other on the practitioner's stream version; the loser
     /// reads again, finds the completion revoked and answers 204 like the winner.
     /// </summary>
+    [EndpointSummary("Revoke a completion")]
+    [EndpointDescription("Only the provider that posted it. The entry stays in history marked revoked and stops counting.")]
+    [ProducesResponseType(204)]
     [WolverinePost("/api/completions/{completionId}/revoke", OperationId = "revokeCompletion")]
     [Authorize(Roles = Roles.Provider)]
     public static Task<IResult> Post(Guid completionId, RevokeCompletion command, ClaimsPrincipal user,

@@ -18,8 +18,11 @@ public partial class CpdLedgerProjection : SingleStreamProjection<CpdLedger, Gui
 {
     public CpdLedgerProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
 
-    public override CpdLedger Evolve(CpdLedger? snapshot, Guid id, IEvent e)
+    public override CpdLedger? Evolve(CpdLedger? snapshot, Guid id, IEvent e)
     {
+        // The stream-type filter does not keep provider streams out of inline updates; a stream
+        // that never registered a practitioner makes no document (ProviderIsNotAPractitionerTests).
+        if (snapshot is null && e.Data is not PractitionerRegistered) return null;
         var ledger = snapshot ?? new CpdLedger { Id = id };
         ledger.Entries = CpdFacts.Fold(ledger.Entries, e.Data);
         ledger.Certifications = CertificationFacts.Fold(ledger.Certifications, e.Data);
@@ -69,6 +72,9 @@ public static class GetCpdLedgerEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
+    [EndpointSummary("Read a practitioner's CPD ledger")]
+    [EndpointDescription("The practitioner, admins and auditors.")]
+    [ProducesResponseType<CpdLedgerView>(200)]
     [WolverineGet("/api/practitioners/{id}/cpd", OperationId = "getCpdLedger")]
     public static Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
         => ReadModels.Answer<CpdLedger>(session, id, CpdLedgerView.From, ct);

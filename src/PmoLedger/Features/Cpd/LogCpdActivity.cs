@@ -31,13 +31,17 @@ public static class LogCpdActivityEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Log a CPD activity")]
+    [EndpointDescription("The practitioner only.")]
+    [ProducesResponseType<CpdActivityCreated>(201)]
     [WolverinePost("/api/practitioners/{id}/cpd", OperationId = "logCpdActivity")]
     public static (IResult, Events, OutgoingMessages) Post(LogCpdActivity command, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         WireNames.TryParse<CpdCategory>(command.Category, out var category);
-        var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, command.Points!.Value, command.Title!.Trim(),
-            command.Reflection!.Trim(), command.OccurredOn!.Value, command.EvidenceUrl);
+        var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, command.Points!.Value,
+            PersonalText.Of(practitioner.Id, command.Title!.Trim()), PersonalText.Of(practitioner.Id, command.Reflection!.Trim()),
+            command.OccurredOn!.Value, PersonalText.OfOptional(practitioner.Id, command.EvidenceUrl));
 
         // Points can complete a cycle's CPD and so renew a certification there and then.
         var consequences = CertificationRules.After(practitioner, [logged], Clock.DayOf(now));

@@ -40,10 +40,10 @@ public static class DemoData
     ];
 
     /// <summary>
-    /// Loads the data set into an empty ledger. With an outbox (a running service) the future career
+    /// Loads the data set into an empty ledger. With a running service (scopes given) the future career
     /// steps are scheduled as durable messages in the same transactions, as the API would.
     /// </summary>
-    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, IMartenOutbox? outbox, TimeProvider clock, CancellationToken ct)
+    public static async Task<bool> SeedIfEmptyAsync(IDocumentStore store, KeyRing keys, IServiceScopeFactory? scopes, TimeProvider clock, CancellationToken ct)
     {
         await using (var query = store.QuerySession())
         {
@@ -51,42 +51,50 @@ public static class DemoData
         }
 
         var today = clock.Today();
-        await using var session = store.LightweightSession();
-        session.LastModifiedBy = "demo-seed";
-        outbox?.Enroll(session);
+        var seed = new Seeding(store, scopes, ct);
 
         var providers = new Dictionary<string, Guid>();
-        foreach (var name in new[] { "Axelos Learning Partners", "PMO Academy" })
+        await seed.Unit((session, _) =>
         {
-            var providerId = providers[name] = Guid.CreateVersion7();
-            var (_, key) = ProviderApiKey.Issue(providerId, name);
-            session.Store(key);
-            session.Events.StartStream<Provider>(providerId, new ProviderRegistered(providerId, name),
-                new ProviderKeyIssued(providerId, key.Id, []));
-        }
-        await session.SaveChangesAsync(ct);
+            foreach (var name in new[] { "Axelos Learning Partners", "PMO Academy" })
+            {
+                var providerId = providers[name] = Guid.CreateVersion7();
+                var (_, key) = ProviderApiKey.Issue(providerId, name);
+                session.Store(key);
+                session.Insert(new ProviderName { Id = ProviderName.Key(name), ProviderId = providerId });
+                session.Events.StartStream<Provider>(providerId, new ProviderRegistered(providerId, name),
+                    new ProviderKeyIssued(providerId, key.Id, []));
+            }
+            return Task.CompletedTask;
+        });
 
         var ids = new Dictionary<string, Guid>();
         foreach (var (name, email, career) in Practitioners)
         {
             var id = ids[name] = Guid.CreateVersion7();
-            session.Insert(new PractitionerEmail { Id = PractitionerEmail.Key(email), PractitionerId = id });
-            session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, name, email, today));
-            await session.SaveChangesAsync(ct);
+            await seed.Unit((session, _) =>
+            {
+                session.Insert(new PractitionerEmail { Id = keys.EmailLookupKey(email), PractitionerId = id });
+                keys.Store(session, id);
+                session.Events.StartStream<Practitioner>(id, new PractitionerRegistered(id, PersonalText.Of(id, name), PersonalText.Of(id, email), today));
+                return Task.CompletedTask;
+            });
 
             foreach (var step in career)
             {
-                var stream = await session.Events.FetchForWriting<Practitioner>(id, ct);
-                var started = new RoleStarted(Guid.CreateVersion7(), step.Title, Parse<RoleFamily>(step.Family),
-                    step.Specialism is null ? null : Parse<Specialism>(step.Specialism), Parse<EmploymentType>(step.Employment),
-                    step.Organisation, step.Industry, Parse<OfficeType>(step.Office),
-                    today.AddYears(-step.YearsAgo).AddMonths(-step.MonthsAgo), step.Concurrent);
-                stream.AppendMany(ChangeRoleEndpoint.Decide(stream.Aggregate!, started, today, out var reassessOn));
-                if (outbox is not null) await outbox.ScheduleAll(Career.Reassessment(id, reassessOn, clock.GetUtcNow()));
-                await session.SaveChangesAsync(ct);
+                await seed.Unit(async (session, outbox) =>
+                {
+                    var stream = await session.Events.FetchForWriting<Practitioner>(id, ct);
+                    var started = new RoleStarted(Guid.CreateVersion7(), step.Title, Parse<RoleFamily>(step.Family),
+                        step.Specialism is null ? null : Parse<Specialism>(step.Specialism), Parse<EmploymentType>(step.Employment),
+                        step.Organisation, step.Industry, Parse<OfficeType>(step.Office),
+                        today.AddYears(-step.YearsAgo).AddMonths(-step.MonthsAgo), step.Concurrent);
+                    stream.AppendMany(ChangeRoleEndpoint.Decide(stream.Aggregate!, started, today, out var reassessOn));
+                    if (outbox is not null) await outbox.ScheduleAll(Career.Reassessment(id, reassessOn, clock.GetUtcNow()));
+                });
             }
         }
-        await SeedProgressionAsync(session, outbox, clock, ids, providers, ct);
+        await SeedProgressionAsync(seed, clock, ids, providers, ct);
         return true;
     }
 
@@ -94,21 +102,20 @@ public static class DemoData
     /// Learning on top of the careers: a certification with CPD for the director, provider completions,
     /// and a development goal. Each goes through the decision the matching route uses.
     /// </summary>
-    private static async Task SeedProgressionAsync(IDocumentSession session, IMartenOutbox? outbox, TimeProvider clock,
+    private static async Task SeedProgressionAsync(Seeding seed, TimeProvider clock,
         Dictionary<string, Guid> ids, Dictionary<string, Guid> providers, CancellationToken ct)
     {
         var today = clock.Today();
 
-        async Task Record(Guid practitionerId, Func<Practitioner, IReadOnlyList<object>> decide)
+        Task Record(Guid practitionerId, Func<Practitioner, IReadOnlyList<object>> decide) => seed.Unit(async (session, outbox) =>
         {
             var stream = await session.Events.FetchForWriting<Practitioner>(practitionerId, ct);
             var events = decide(stream.Aggregate!);
             stream.AppendMany(events);
             if (outbox is not null) await outbox.ScheduleAll(CertificationRules.Expiries(practitionerId, events, clock.GetUtcNow()));
-            await session.SaveChangesAsync(ct);
-        }
+        });
 
-        async Task Complete(Guid practitionerId, string reference, string code, string title, DateOnly on, decimal points)
+        Task Complete(Guid practitionerId, string reference, string code, string title, DateOnly on, decimal points) => seed.Unit(async (session, outbox) =>
         {
             var poster = new Poster(providers["PMO Academy"], "PMO Academy", "demo-seed");
             var completion = new Completion(reference, code, title, on, TrainingOutcome.Passed, 0.8m, points, null);
@@ -118,8 +125,7 @@ public static class DemoData
             session.Insert(record.Receipt);
             stream.AppendMany(record.Events);
             if (outbox is not null) await outbox.ScheduleAll(record.Messages);
-            await session.SaveChangesAsync(ct);
-        }
+        });
 
         var priya = ids["Priya Shah"];
         var awardedOn = today.AddMonths(-20);
@@ -134,19 +140,38 @@ public static class DemoData
         {
             await Record(priya, p =>
             {
-                var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, points, title,
-                    "What worked, what I would change, and what the team asked for next time.", awardedOn.AddMonths(monthsAfter), null);
+                var logged = new CpdActivityLogged(Guid.CreateVersion7(), category, points, PersonalText.Of(priya, title),
+                    PersonalText.Of(priya, "What worked, what I would change, and what the team asked for next time."), awardedOn.AddMonths(monthsAfter), null);
                 return [logged, .. CertificationRules.After(p, [logged], today)];
             });
         }
 
         await Complete(ids["Tom Okafor"], "PA-2025-0342", "PLAN-101", "Planning and scheduling fundamentals", today.AddMonths(-8), 7);
 
-        await Record(ids["Alex Morgan"], _ =>
+        var alex = ids["Alex Morgan"];
+        await Record(alex, _ =>
         [
-            new GoalSet(Guid.CreateVersion7(), DevelopmentDimension.FormalTraining, "Pass the P3O Foundation exam",
+            new GoalSet(Guid.CreateVersion7(), DevelopmentDimension.FormalTraining, PersonalText.Of(alex, "Pass the P3O Foundation exam"),
                 null, CareerLevel.Working, today.AddMonths(9), today)
         ]);
+    }
+
+    /// <summary>
+    /// One transaction per step, each with its own session and outbox: a Wolverine outbox flushes once,
+    /// so messages scheduled through it after its first commit would be dropped.
+    /// </summary>
+    private sealed class Seeding(IDocumentStore store, IServiceScopeFactory? scopes, CancellationToken ct)
+    {
+        public async Task Unit(Func<IDocumentSession, IMartenOutbox?, Task> work)
+        {
+            using var scope = scopes?.CreateScope();
+            var outbox = scope?.ServiceProvider.GetRequiredService<IMartenOutbox>();
+            await using var session = store.LightweightSession();
+            session.LastModifiedBy = "demo-seed";
+            outbox?.Enroll(session);
+            await work(session, outbox);
+            await session.SaveChangesAsync(ct);
+        }
     }
 
     private static T Parse<T>(string wire) where T : struct, Enum =>
@@ -154,15 +179,14 @@ public static class DemoData
 }
 
 /// <summary>In Development, the first start on an empty database loads the demo data (Demo:SeedOnStart).</summary>
-public sealed class DemoDataOnFirstStart(IDocumentStore store, IServiceScopeFactory scopes, TimeProvider clock,
+public sealed class DemoDataOnFirstStart(IDocumentStore store, KeyRing keys, IServiceScopeFactory scopes, TimeProvider clock,
     IConfiguration configuration, ILogger<DemoDataOnFirstStart> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken ct)
     {
         if (!configuration.GetValue("Demo:SeedOnStart", false)) return;
-        using var scope = scopes.CreateScope();
-        var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-        if (await DemoData.SeedIfEmptyAsync(store, outbox, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
+        if (await DemoData.SeedIfEmptyAsync(store, keys, scopes, clock, ct)) logger.LogInformation("Loaded the demo data into an empty ledger");
+        else logger.LogInformation("Demo data not loaded: the ledger already holds practitioners, and demo data only goes into an empty one");
     }
 }
 
@@ -176,8 +200,8 @@ public sealed class SeedDemoCommand : JasperFxAsyncCommand<NetCoreInput>
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         // The service is not running here, so no messages can be scheduled: the first start of the
         // service in Development seeds with them, and is the better way to get the demo data.
-        var seeded = await DemoData.SeedIfEmptyAsync(store, null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
-        Console.WriteLine(seeded
+        var seeded = await DemoData.SeedIfEmptyAsync(store, host.Services.GetRequiredService<KeyRing>(), null, host.Services.GetRequiredService<TimeProvider>(), CancellationToken.None);
+        CommandOutput.Result.WriteLine(seeded
             ? "Demo data loaded (without the scheduled two-year career step of the newest analyst; the service's first start in Development seeds with it)."
             : "The ledger already holds data; nothing was loaded.");
         return true;

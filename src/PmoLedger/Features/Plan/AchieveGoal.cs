@@ -41,6 +41,8 @@ public static class AchieveGoalEndpoint
         _ => practitioner.Certifications.Any(c => c.CertificationId == id)
     };
 
+    [EndpointSummary("Mark a goal achieved")]
+    [EndpointDescription("The practitioner only, with evidence already on record.")]
     [WolverinePost("/api/practitioners/{id}/goals/{goalId}/achieve", OperationId = "achieveGoal"), EmptyResponse]
     public static GoalAchieved Post(AchieveGoal command, Guid goalId, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
     {

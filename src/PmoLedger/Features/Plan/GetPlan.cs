@@ -66,8 +66,11 @@ public partial class DevelopmentPlanProjection : SingleStreamProjection<Developm
 {
     public DevelopmentPlanProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
 
-    public override DevelopmentPlan Evolve(DevelopmentPlan? snapshot, Guid id, IEvent e)
+    public override DevelopmentPlan? Evolve(DevelopmentPlan? snapshot, Guid id, IEvent e)
     {
+        // The stream-type filter does not keep provider streams out of inline updates; a stream
+        // that never registered a practitioner makes no document (ProviderIsNotAPractitionerTests).
+        if (snapshot is null && e.Data is not PractitionerRegistered) return null;
         var plan = snapshot ?? new DevelopmentPlan { Id = id };
         if (PlanFacts.IsPlan(e.Data))
         {
@@ -129,6 +132,9 @@ public static class GetPlanEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
+    [EndpointSummary("Read a practitioner's development plan")]
+    [EndpointDescription("The practitioner, admins and auditors.")]
+    [ProducesResponseType<PlanView>(200)]
     [WolverineGet("/api/practitioners/{id}/plan", OperationId = "getPlan")]
     public static Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
         => ReadModels.Answer<DevelopmentPlan>(session, id, p => PlanView.From(p, clock.Today()), ct);

@@ -25,10 +25,14 @@ public static class SetGoalEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Set a development goal")]
+    [EndpointDescription("The practitioner only.")]
+    [ProducesResponseType<GoalCreated>(201)]
     [WolverinePost("/api/practitioners/{id}/goals", OperationId = "setGoal")]
     public static (IResult, GoalSet) Post(SetGoal command, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
     {
-        var set = new GoalSet(Guid.CreateVersion7(), Parse<DevelopmentDimension>(command.Dimension)!.Value, command.Description!.Trim(),
+        var set = new GoalSet(Guid.CreateVersion7(), Parse<DevelopmentDimension>(command.Dimension)!.Value,
+            PersonalText.Of(practitioner.Id, command.Description!.Trim()),
             Parse<RoleFamily>(command.TargetRoleFamily), Parse<CareerLevel>(command.TargetLevel), command.TargetDate!.Value, clock.Today());
         return (Results.Created($"/api/practitioners/{practitioner.Id}/plan", new GoalCreated(set.GoalId)), set);
     }

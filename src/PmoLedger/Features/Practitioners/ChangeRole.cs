@@ -28,6 +28,8 @@ public static class ChangeRoleEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("Record a new role")]
+    [EndpointDescription("The practitioner or an admin. A new main role ends the open main role the day before it starts; a concurrent role ends nothing.")]
     [WolverinePost("/api/practitioners/{id}/roles", OperationId = "changeRole"), EmptyResponse]
     public static (Events, OutgoingMessages) Post(ChangeRole command, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
     {

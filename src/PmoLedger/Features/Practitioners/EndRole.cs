@@ -26,6 +26,8 @@ public static class EndRoleEndpoint
         return problems.ToProblem();
     }
 
+    [EndpointSummary("End a role")]
+    [EndpointDescription("The practitioner or an admin. Without roleId every open role ends; 409 when none is open.")]
     [WolverinePost("/api/practitioners/{id}/roles/end", OperationId = "endRole"), EmptyResponse]
     public static (Events, OutgoingMessages) Post(EndRole command, [WriteAggregate] Practitioner practitioner, TimeProvider clock)
     {

@@ -14,7 +14,8 @@ public sealed class PractitionerProfile
 {
     public Guid Id { get; set; }
     public string FullName { get; set; } = "";
-    public string Email { get; set; } = "";
+    /// <summary>Null once the practitioner's personal data is erased (docs/privacy.md).</summary>
+    public string? Email { get; set; } = "";
     public ImmutableList<RoleRecord> Roles { get; set; } = [];
 
     /// <summary>Provider-posted completions that still count (revoked ones do not).</summary>
@@ -29,8 +30,11 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
     // Provider streams share the store; only practitioner streams make profiles.
     public PractitionerProfileProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
 
-    public override PractitionerProfile Evolve(PractitionerProfile? snapshot, Guid id, IEvent e)
+    public override PractitionerProfile? Evolve(PractitionerProfile? snapshot, Guid id, IEvent e)
     {
+        // The stream-type filter does not keep provider streams out of inline updates; a stream
+        // that never registered a practitioner makes no document (ProviderIsNotAPractitionerTests).
+        if (snapshot is null && e.Data is not PractitionerRegistered) return null;
         var profile = snapshot ?? new PractitionerProfile { Id = id };
         profile.Version++;
         switch (e.Data)
@@ -39,8 +43,15 @@ public partial class PractitionerProfileProjection : SingleStreamProjection<Prac
                 profile.FullName = r.FullName;
                 profile.Email = r.Email;
                 break;
+            case PractitionerDetailsCorrected c:
+                profile.FullName = c.FullName?.Text ?? profile.FullName;
+                profile.Email = c.Email?.Text ?? profile.Email;
+                break;
             case RoleStarted or RoleEnded:
                 profile.Roles = Career.Fold(profile.Roles, e.Data);
+                break;
+            case PersonalDataErased:
+                profile.Email = null;
                 break;
             case TrainingCompleted:
                 profile.Completions++;
@@ -66,7 +77,7 @@ public sealed record CertificationView(
     Guid CertificationId, string Code, string Name, string CertificateNumber, DateOnly AwardedOn, DateOnly RenewBy, CertificationStatus Status);
 
 public sealed record ProfileView(
-    Guid Id, string FullName, string Email, CareerLevel CareerLevel, decimal PmoExperienceYears,
+    Guid Id, string FullName, string? Email, CareerLevel CareerLevel, decimal PmoExperienceYears,
     CurrentRoleView? CurrentRole, IReadOnlyList<CertificationView> Certifications, int Completions, int Version)
 {
     /// <summary>The profile as it reads on <paramref name="day"/>: the same projection, with time-dependent figures for that day.</summary>
@@ -92,6 +103,9 @@ public static class GetProfileEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
+    [EndpointSummary("Read a practitioner's profile")]
+    [EndpointDescription("The practitioner, admins and auditors. Experience and career level are worked out for today.")]
+    [ProducesResponseType<ProfileView>(200)]
     [WolverineGet("/api/practitioners/{id}", OperationId = "getProfile")]
     public static Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
         => ReadModels.Answer<PractitionerProfile>(session, id, p => ProfileView.From(p, clock.Today()), ct);

@@ -50,13 +50,19 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
     // Provider streams share the store; only practitioner streams make timelines.
     public TimelineProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
 
-    public override Timeline Evolve(Timeline? snapshot, Guid id, IEvent e)
+    public override Timeline? Evolve(Timeline? snapshot, Guid id, IEvent e)
     {
+        // The stream-type filter does not keep provider streams out of inline updates; a stream
+        // that never registered a practitioner makes no document (ProviderIsNotAPractitionerTests).
+        if (snapshot is null && e.Data is not PractitionerRegistered) return null;
         var timeline = snapshot ?? new Timeline { Id = id };
         switch (e.Data)
         {
             case PractitionerRegistered r:
                 timeline.Add(e, r.RegisteredOn, "registered", $"{r.FullName} joined the ledger.", r.PractitionerId);
+                break;
+            case PractitionerDetailsCorrected c:
+                timeline.Add(e, c.CorrectedOn, "details-corrected", CorrectionSummary(c), c.PractitionerId);
                 break;
             case RoleStarted s:
                 timeline.Names[s.RoleId] = $"{s.Title} at {s.Organisation}";
@@ -107,6 +113,14 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
         return timeline;
     }
 
+    private static string CorrectionSummary(PractitionerDetailsCorrected c)
+    {
+        var changes = new List<string>();
+        if (c.FullName is not null) changes.Add($"name from '{c.PreviousFullName}' to '{c.FullName}'");
+        if (c.Email is not null) changes.Add($"email from '{c.PreviousEmail}' to '{c.Email}'");
+        return $"Corrected {string.Join(" and ", changes)}.";
+    }
+
     private static string Describe(CareerLevelReached c) => c.Previous switch
     {
         null => $"Started a PMO career at the {c.Level.Wire()} career level ({c.Level.Label()}).",
@@ -150,6 +164,9 @@ public static class GetTimelineEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
+    [EndpointSummary("Read a practitioner's timeline")]
+    [EndpointDescription("The practitioner, admins and auditors. Entries are ordered by the date they happened.")]
+    [ProducesResponseType<TimelineView>(200)]
     [WolverineGet("/api/practitioners/{id}/timeline", OperationId = "getTimeline")]
     public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
     {

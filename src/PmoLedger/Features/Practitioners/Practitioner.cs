@@ -37,6 +37,7 @@ public sealed record Practitioner
         if (state is null) return null;   // a stream that never registered anyone
         return e switch
         {
+            PractitionerDetailsCorrected c => state with { FullName = c.FullName?.Text ?? state.FullName, Email = c.Email?.Text ?? state.Email },
             RoleStarted or RoleEnded => state with { Roles = Career.Fold(state.Roles, e) },
             CareerLevelReached c => state with { Level = c.Level, LevelSince = c.EffectiveOn },
             TrainingCompleted or CompletionRevoked or CpdActivityLogged => state with { Cpd = CpdFacts.Fold(state.Cpd, e) },

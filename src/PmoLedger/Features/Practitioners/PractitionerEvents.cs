@@ -1,7 +1,8 @@
 namespace PmoLedger.Features.Practitioners;
 
 // Every event of a practitioner's stream, in one place: the aggregate (Practitioner.cs) folds
-// exactly these, and personal fields are easy to find here.
+// exactly these, and personal fields are easy to find here: each is a PersonalText, sealed under the
+// practitioner's own key in the event store (docs/privacy.md).
 
 /// <summary>An event that carries the business date it happened on (product.md "Time").</summary>
 public interface IBusinessEvent
@@ -11,9 +12,20 @@ public interface IBusinessEvent
 
 public enum RenewalBasis { ExamPass, Cpd }
 
-public sealed record PractitionerRegistered(Guid PractitionerId, string FullName, string Email, DateOnly RegisteredOn) : IBusinessEvent
+public sealed record PractitionerRegistered(Guid PractitionerId, PersonalText FullName, PersonalText Email, DateOnly RegisteredOn) : IBusinessEvent
 {
     DateOnly IBusinessEvent.OccurredOn => RegisteredOn;
+}
+
+/// <summary>
+/// What was corrected, from what, by whom and on which day. A field that did not change is null,
+/// so the audit history shows exactly what changed. Old and new values alike are personal, so sealed.
+/// </summary>
+public sealed record PractitionerDetailsCorrected(
+    Guid PractitionerId, PersonalText? FullName, PersonalText? PreviousFullName, PersonalText? Email, PersonalText? PreviousEmail,
+    string CorrectedBy, DateOnly CorrectedOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => CorrectedOn;
 }
 
 public sealed record RoleStarted(
@@ -37,7 +49,7 @@ public sealed record CareerLevelReached(CareerLevel Level, CareerLevel? Previous
 public sealed record TrainingCompleted(
     Guid CompletionId, Guid ProviderId, string ProviderName, string ProviderReference,
     string CourseCode, string CourseTitle, DateOnly CompletedOn, TrainingOutcome Outcome,
-    decimal? Score, decimal CpdPoints, string? EvidenceUrl) : IBusinessEvent
+    decimal? Score, decimal CpdPoints, PersonalText? EvidenceUrl) : IBusinessEvent
 {
     DateOnly IBusinessEvent.OccurredOn => CompletedOn;
 }
@@ -49,12 +61,12 @@ public sealed record CompletionRevoked(Guid CompletionId, Guid ProviderId, strin
 }
 
 public sealed record CpdActivityLogged(
-    Guid ActivityId, CpdCategory Category, decimal Points, string Title, string Reflection, DateOnly OccurredOn,
-    string? EvidenceUrl) : IBusinessEvent;
+    Guid ActivityId, CpdCategory Category, decimal Points, PersonalText Title, PersonalText Reflection, DateOnly OccurredOn,
+    PersonalText? EvidenceUrl) : IBusinessEvent;
 
 /// <summary>A provider (or an admin) recorded a certification. RuleVersion is the CPD scheme its first cycle runs under.</summary>
 public sealed record CertificationAwarded(
-    Guid CertificationId, string Code, string Name, DateOnly AwardedOn, string CertificateNumber,
+    Guid CertificationId, string Code, string Name, DateOnly AwardedOn, PersonalText CertificateNumber,
     DateOnly RenewBy, string RuleVersion, Guid? ProviderId) : IBusinessEvent
 {
     DateOnly IBusinessEvent.OccurredOn => AwardedOn;
@@ -78,7 +90,7 @@ public sealed record CertificationExpired(Guid CertificationId, string Code, Dat
 }
 
 public sealed record GoalSet(
-    Guid GoalId, DevelopmentDimension Dimension, string Description, RoleFamily? TargetRoleFamily, CareerLevel? TargetLevel,
+    Guid GoalId, DevelopmentDimension Dimension, PersonalText Description, RoleFamily? TargetRoleFamily, CareerLevel? TargetLevel,
     DateOnly TargetDate, DateOnly SetOn) : IBusinessEvent
 {
     DateOnly IBusinessEvent.OccurredOn => SetOn;
@@ -88,3 +100,9 @@ public sealed record GoalAchieved(Guid GoalId, EvidenceKind EvidenceKind, Guid E
 {
     DateOnly IBusinessEvent.OccurredOn => AchievedOn;
 }
+
+/// <summary>
+/// The practitioner's data key was destroyed: every personal field sealed under it now reads "[erased]".
+/// Who erased and when are the event's metadata; the reason is the administrator's, not personal data.
+/// </summary>
+public sealed record PersonalDataErased(string Reason);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using JasperFx.Events;
 using Marten.Events.Projections;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Practitioners;
@@ -16,7 +17,7 @@ public sealed class PractitionerMboxHash
     public Guid PractitionerId { get; set; }
 
     public static string Of(string email) =>
-        Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes("mailto:" + PractitionerEmail.Key(email))));
+        Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes("mailto:" + email.Trim().ToLowerInvariant())));
 }
 
 /// <summary>Keeps the mbox_sha1sum lookup beside every registration.</summary>
@@ -24,17 +25,29 @@ public sealed partial class PractitionerMboxHashProjection : EventProjection
 {
     public PractitionerMboxHash Create(PractitionerRegistered e) =>
         new() { Id = PractitionerMboxHash.Of(e.Email), PractitionerId = e.PractitionerId };
+
+    /// <summary>A corrected email replaces the lookup; the old address no longer finds anyone.</summary>
+    public void Project(IEvent<PractitionerDetailsCorrected> e, IDocumentOperations ops)
+    {
+        if (e.Data.Email is not { } email) return;
+        ops.DeleteWhere<PractitionerMboxHash>(x => x.PractitionerId == e.StreamId);
+        ops.Store(new PractitionerMboxHash { Id = PractitionerMboxHash.Of(email), PractitionerId = e.StreamId });
+    }
+
+    /// <summary>After an erasure, statements about the person are no longer matched to them.</summary>
+    public void Project(IEvent<PersonalDataErased> e, IDocumentOperations ops) =>
+        ops.DeleteWhere<PractitionerMboxHash>(x => x.PractitionerId == e.StreamId);
 }
 
 /// <summary>How a statement's actor may name a practitioner: the lookups to make, in the order xapi.md lists them.</summary>
-public sealed record ActorIdentity(string? EmailKey, string? MboxSha1, Guid? AccountId)
+public sealed record ActorIdentity(string? Email, string? MboxSha1, Guid? AccountId)
 {
     public static ActorIdentity Of(JsonNode? actor, string baseUrl)
     {
         static string? Text(JsonNode? n) => n is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
         if (actor is not JsonObject a || Text(a["objectType"]) == "Group") return new(null, null, null);
         var email = Text(a["mbox"]) is { } mbox && mbox.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase)
-            ? PractitionerEmail.Key(mbox["mailto:".Length..])
+            ? mbox["mailto:".Length..].Trim().ToLowerInvariant()
             : null;
         var sha = Text(a["mbox_sha1sum"])?.ToLowerInvariant();
         Guid? account = a["account"] is JsonObject acc

@@ -437,7 +437,7 @@ public static class XapiStatementsEndpoints
 public sealed record StoreResult(IReadOnlyList<Guid> Ids, IResult? Problem);
 
 /// <summary>Stores statements and carries their consequences into the ledger.</summary>
-public sealed class StatementStore(IDocumentStore store, CompletionIntake intake, TimeProvider clock, ILogger<StatementStore> logger)
+public sealed class StatementStore(IDocumentStore store, CompletionIntake intake, KeyRing keys, TimeProvider clock, ILogger<StatementStore> logger)
 {
     public async Task<StoreResult> Store(ClaimsPrincipal user, IReadOnlyList<JsonNode?> items, IReadOnlyList<AttachmentPart> parts, string version, string baseUrl, CancellationToken ct)
     {
@@ -482,7 +482,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         var existing = (await session.LoadManyAsync<XapiStatement>(ct, [.. ids, .. targets.OfType<Guid>()])).ToDictionary(x => x.Id);
 
         var identities = statements.Select(s => ActorIdentity.Of(s["actor"], baseUrl)).ToList();
-        var emails = (await session.LoadManyAsync<PractitionerEmail>(ct, identities.Select(i => i.EmailKey).OfType<string>().Distinct().ToArray()))
+        var emails = (await session.LoadManyAsync<PractitionerEmail>(ct, identities.Select(i => i.Email).OfType<string>().Select(keys.EmailLookupKey).Distinct().ToArray()))
             .ToDictionary(x => x.Id, x => x.PractitionerId);
         var hashes = (await session.LoadManyAsync<PractitionerMboxHash>(ct, identities.Select(i => i.MboxSha1).OfType<string>().Distinct().ToArray()))
             .ToDictionary(x => x.Id, x => x.PractitionerId);
@@ -495,7 +495,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             ["objectType"] = "Agent", ["account"] = new JsonObject { ["homePage"] = baseUrl, ["name"] = poster.ProviderId.ToString() }
         };
         Guid? Practitioner(ActorIdentity who) =>
-            who.EmailKey is { } e && emails.TryGetValue(e, out var byEmail) ? byEmail
+            who.Email is { } e && emails.TryGetValue(keys.EmailLookupKey(e), out var byEmail) ? byEmail
             : who.MboxSha1 is { } h && hashes.TryGetValue(h, out var byHash) ? byHash
             : who.AccountId is { } a && accounts.Contains(a) ? a
             : null;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Alba;
 using PmoLedger.Features.Audit;
+using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Tests.Features.Audit;
 
@@ -76,8 +77,9 @@ public class ExportTests(AppFixture fixture) : AuditContext(fixture)
         await using (var session = Store.LightweightSession())
         {
             var id = Guid.NewGuid();
+            Keys.Store(session, id);
             session.Events.StartStream<PmoLedger.Features.Practitioners.Practitioner>(id,
-                new PmoLedger.Features.Practitioners.PractitionerRegistered(id, "Bulk", "bulk@example.org", Clock.Today));
+                new PmoLedger.Features.Practitioners.PractitionerRegistered(id, PersonalText.Of(id, "Bulk"), PersonalText.Of(id, "bulk@example.org"), Clock.Today));
             for (var i = 0; i < 1100; i++)
                 session.Events.Append(id, new PmoLedger.Features.Practitioners.CareerLevelReached(
                     PmoLedger.Features.Practitioners.CareerLevel.Entry, null, Clock.Today));

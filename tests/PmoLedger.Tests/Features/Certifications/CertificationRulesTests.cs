@@ -2,6 +2,7 @@ using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Practitioners;
+using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Tests.Features.Certifications;
 
@@ -13,9 +14,9 @@ public class CertificationRulesTests
 
     private static (Practitioner State, CertificationAwarded Award) Holding(string code = "P3O-F", DateOnly? awardedOn = null)
     {
-        var p = Practitioner.Fold(null, new PractitionerRegistered(Guid.NewGuid(), "Ada", "ada@example.org", AwardedOn))!;
+        var p = Practitioner.Fold(null, new PractitionerRegistered(Guid.Empty, PersonalText.Of(Guid.Empty, "Ada"), PersonalText.Of(Guid.Empty, "ada@example.org"), AwardedOn))!;
         var on = awardedOn ?? AwardedOn;
-        var award = new CertificationAwarded(Guid.NewGuid(), code, "P3O Foundation", on, "N-1", CertificationRules.RenewByFrom(on), "axelos-2024", null);
+        var award = new CertificationAwarded(Guid.NewGuid(), code, "P3O Foundation", on, PersonalText.Of(Guid.Empty, "N-1"), CertificationRules.RenewByFrom(on), "axelos-2024", null);
         p = p.Then([award]);
         return (p, award);
     }
@@ -24,7 +25,8 @@ public class CertificationRulesTests
         new(Guid.NewGuid(), Guid.NewGuid(), "Academy", "ref", code, "Exam", on, outcome, 0.8m, points, null);
 
     private static CpdActivityLogged Activity(CpdCategory category, decimal points, DateOnly on) =>
-        new(Guid.NewGuid(), category, points, "Activity", "A reflection long enough to count.", on, null);
+        new(Guid.NewGuid(), category, points, PersonalText.Of(Guid.Empty, "Activity"),
+            PersonalText.Of(Guid.Empty, "A reflection long enough to count."), on, null);
 
     private static Practitioner Apply(Practitioner p, IEnumerable<object> events) => p.Then(events);
 
@@ -198,11 +200,11 @@ public class CertificationRulesTests
     [Fact]
     public void a_backdated_award_with_met_cpd_renews_as_far_as_the_cpd_reaches_then_expires()
     {
-        var p = Practitioner.Fold(null, new PractitionerRegistered(Guid.NewGuid(), "Ada", "ada@example.org", AwardedOn))!;
+        var p = Practitioner.Fold(null, new PractitionerRegistered(Guid.Empty, PersonalText.Of(Guid.Empty, "Ada"), PersonalText.Of(Guid.Empty, "ada@example.org"), AwardedOn))!;
         p = Apply(p, [Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2018, 5, 1)),
                   Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2019, 5, 1)),
                   Activity(CpdCategory.ProfessionalExperience, 20, new DateOnly(2020, 5, 1))]);
-        var award = new CertificationAwarded(Guid.NewGuid(), "P3O-F", "P3O Foundation", new DateOnly(2018, 1, 1), "N", new DateOnly(2021, 1, 1), "axelos-2024", null);
+        var award = new CertificationAwarded(Guid.NewGuid(), "P3O-F", "P3O Foundation", new DateOnly(2018, 1, 1), PersonalText.Of(Guid.Empty, "N"), new DateOnly(2021, 1, 1), "axelos-2024", null);
 
         var events = CertificationRules.After(p, [award], new DateOnly(2026, 6, 1));
 

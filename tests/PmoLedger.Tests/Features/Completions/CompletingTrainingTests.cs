@@ -5,6 +5,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using PmoLedger.Features.Completions;
 using PmoLedger.Tests.Features.Providers;
+using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Tests.Features.Completions;
 
@@ -34,7 +35,7 @@ public class CompletingTrainingTests(AppFixture fixture) : ProviderContext(fixtu
         data.CourseCode.ShouldBe("PMO-101");
         data.Score.ShouldBe(0.85m);
         data.CpdPoints.ShouldBe(7m);
-        data.EvidenceUrl.ShouldBe("https://pmo.academy/certificates/77");
+        data.EvidenceUrl!.Text.ShouldBe("https://pmo.academy/certificates/77");
         recorded.UserName.ShouldBe($"provider:{provider.Id}");
         recorded.CorrelationId.ShouldBe("upload-2026-03-02-a");
     }

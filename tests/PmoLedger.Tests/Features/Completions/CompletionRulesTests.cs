@@ -29,7 +29,7 @@ public class CompletionRulesTests
         new(reference, code, "Intro to P3O", on ?? new DateOnly(2026, 1, 15), outcome, 0.85m, points, null);
 
     private static Practitioner Registered() =>
-        Practitioner.Fold(null, new PractitionerRegistered(Guid.NewGuid(), "Ada", "ada@example.org", new DateOnly(2020, 1, 1)))!;
+        Practitioner.Fold(null, new PractitionerRegistered(Guid.Empty, PersonalText.Of(Guid.Empty, "Ada"), PersonalText.Of(Guid.Empty, "ada@example.org"), new DateOnly(2020, 1, 1)))!;
 
     private static IDictionary<string, string[]> Errors(ProblemDetails problem) => problem.ShouldBeOfType<HttpValidationProblemDetails>().Errors;
 
@@ -118,7 +118,7 @@ public class CompletionRulesTests
     public void a_pass_of_a_held_certifications_exam_in_its_final_year_renews_it_and_schedules_the_new_renew_by()
     {
         var awardedOn = new DateOnly(2023, 9, 1);
-        var award = new CertificationAwarded(Guid.NewGuid(), "P3O-F", "P3O Foundation", awardedOn, "N-1",
+        var award = new CertificationAwarded(Guid.NewGuid(), "P3O-F", "P3O Foundation", awardedOn, PersonalText.Of(Guid.Empty, "N-1"),
             CertificationRules.RenewByFrom(awardedOn), "axelos-2024", null);
         var ada = Registered().Then([award]);
 

@@ -1,4 +1,5 @@
 using PmoLedger.Features.Practitioners;
+using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Tests.Features.Practitioners;
 
@@ -123,7 +124,7 @@ public class CareerTests
     // ---- decisions of the aggregate ----
 
     private static Practitioner NewPractitioner() =>
-        Practitioner.Fold(null, new PractitionerRegistered(Guid.NewGuid(), "Ada", "ada@example.org", Today))!;
+        Practitioner.Fold(null, new PractitionerRegistered(Guid.Empty, PersonalText.Of(Guid.Empty, "Ada"), PersonalText.Of(Guid.Empty, "ada@example.org"), Today))!;
 
     private static RoleStarted Started(RoleFamily family, DateOnly on, bool concurrent = false) =>
         new(Guid.NewGuid(), "Role", family, null, EmploymentType.Permanent, "Acme", "Technology", OfficeType.Programme, on, concurrent);

@@ -102,7 +102,7 @@ public class StatementMappingTests
     public void the_actor_names_a_practitioner_by_mbox_sha1_or_an_account_here(string actor, string? email, string? sha, string? account)
     {
         var identity = ActorIdentity.Of(JsonNode.Parse(actor), "https://ledger.example.org");
-        identity.EmailKey.ShouldBe(email);
+        identity.Email.ShouldBe(email);
         identity.MboxSha1.ShouldBe(sha);
         identity.AccountId.ShouldBe(account is null ? null : Guid.Parse(account));
     }

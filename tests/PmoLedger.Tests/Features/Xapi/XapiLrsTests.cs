@@ -230,4 +230,19 @@ public class XapiLrsTests(AppFixture fixture) : XapiContext(fixture)
         stored.Actor.ShouldContain("mailto:someone@example.org");
         stored.Statement.ShouldNotContain("someone@example.org");
     }
+
+    [Fact]
+    public async Task after_an_erasure_statements_about_the_person_no_longer_match_them()
+    {
+        var lrs = await ConnectLms();
+        var ada = await RegisterPractitioner(email: "ada@example.org");
+        await As(AdminToken, s => { s.Post.Json(new { reason = "Subject's request" }).ToUrl($"/api/practitioners/{ada}/erase"); s.StatusCodeShouldBe(204); });
+
+        var sha = Convert.ToHexStringLower(SHA1.HashData("mailto:ada@example.org"u8.ToArray()));
+        await Send(lrs, Statement(Mbox("ada@example.org")));
+        await Send(lrs, Statement(new { mbox_sha1sum = sha }));
+
+        (await CompletionsOf(lrs.ProviderId)).ShouldBeEmpty();
+        (await Get<JsonElement>($"/api/providers/{lrs.ProviderId}/xapi/unmapped")).GetProperty("total").GetInt64().ShouldBe(2);
+    }
 }

@@ -1,0 +1,105 @@
+using JasperFx;
+using JasperFx.Events;
+using PmoLedger.Features.Audit;
+using PmoLedger.Features.Completions;
+using PmoLedger.Features.Practitioners;
+
+namespace PmoLedger.Features.Privacy;
+
+public sealed record ErasePersonalData(string? Reason);
+
+/// <summary>
+/// Crypto-shredding (privacy.md "Erasure"): the key is deleted and the erasure recorded in one transaction, so
+/// the log keeps every event and its hash chain while the personal data in it can no longer be read. The read
+/// models, which may hold plain text, are then rebuilt from the events before the answer.
+/// </summary>
+public static class ErasePersonalDataEndpoint
+{
+    public const int MaxReason = 500;
+
+    public static ProblemDetails Validate(ErasePersonalData? command) => command is null
+        ? Problems.MissingBody
+        : new Problems().Required("reason", command.Reason).MaxLength("reason", command.Reason, MaxReason).ToProblem();
+
+    /// <summary>An erasure is recorded once; erasing again changes nothing.</summary>
+    public static PersonalDataErased? Decide(bool keyExists, ErasePersonalData command) =>
+        keyExists ? new PersonalDataErased(command.Reason!.Trim()) : null;
+
+    [EndpointSummary("Erase a practitioner's personal data")]
+    [EndpointDescription("Admins, with a reason. The practitioner's data key is destroyed and the erasure recorded: every personal field reads \"[erased]\" from then on, while the events and their hash chain stay. Erasing again changes nothing.")]
+    [WolverinePost("/api/practitioners/{id}/erase", OperationId = "erasePersonalData")]
+    [Authorize(Roles = Roles.Admin)]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Post(Guid id, ErasePersonalData command, IDocumentStore store, KeyRing keys,
+        ClaimsPrincipal user, CancellationToken ct)
+    {
+        // A write racing the erasure moves the stream on: decide again on the new state.
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var session = store.LightweightSession();
+            session.LastModifiedBy = user.Identity?.Name;
+            var stream = await session.Events.FetchForWriting<Practitioner>(id, ct);
+            if (stream.Aggregate is null) return Results.Problem(Problems.NotFound($"No practitioner {id}."));
+
+            if (Decide(await keys.ExistsAsync(id, ct), command) is not { } erased) break;
+            stream.AppendOne(erased);
+            keys.Destroy(session, id);
+            session.DeleteWhere<PractitionerEmail>(x => x.PractitionerId == id);
+            try
+            {
+                await session.SaveChangesAsync(ct);
+                keys.Forget(id);
+                break;
+            }
+            catch (ConcurrencyException) when (attempt < 3)
+            {
+            }
+        }
+
+        // Also run when the erasure was already recorded, so a retry completes one interrupted after its commit.
+        await RefreshReadModelsAsync(store, id, ct);
+        return Results.NoContent();
+    }
+
+    /// <summary>
+    /// Rebuilds the practitioner's documents from their events, which now read "[erased]" wherever the key sealed
+    /// something, and replaces the stored ones: exactly what a full projection rebuild would store.
+    /// </summary>
+    public static async Task RefreshReadModelsAsync(IDocumentStore store, Guid id, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var events = await session.Events.FetchStreamAsync(id, token: ct);
+        session.StoreObjects(PastState.ReadModels.Select(model => model.Rebuild(id, events)).OfType<object>());
+        if (await session.Events.AggregateStreamAsync<Practitioner>(id, token: ct) is { } practitioner)
+            session.Store(practitioner);
+
+        var completions = await session.Query<ProviderCompletion>().Where(c => c.PractitionerId == id).ToListAsync(ct);
+        foreach (var completion in completions.Where(c => c.EvidenceUrl is not null))
+            completion.EvidenceUrl = PersonalText.ErasedMarker;
+        session.Store(completions.ToArray());
+        await session.SaveChangesAsync(ct);
+    }
+}
+
+public sealed record Erasure(Guid PractitionerId, DateTimeOffset ErasedAt);
+
+public static class GetErasuresEndpoint
+{
+    /// <summary>Every erasure recorded, oldest first: the list to re-apply to a database restored from an older backup.</summary>
+    [EndpointSummary("List the erasures recorded")]
+    [EndpointDescription("Auditors. Oldest first: the list to re-apply to a database restored from an older backup.")]
+    [WolverineGet("/api/audit/erasures", OperationId = "getErasures")]
+    [Authorize(Roles = Roles.Auditor)]
+    public static async Task<IReadOnlyList<Erasure>> Get(IQuerySession session, CancellationToken ct)
+    {
+        var type = EventTypeExtensions.GetEventTypeName<PersonalDataErased>();
+        var events = await session.Events.QueryAllRawEvents()
+            .Where(e => e.EventTypeName == type)
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(ct);
+        return events.Select(e => new Erasure(e.StreamId, e.Timestamp)).ToList();
+    }
+}

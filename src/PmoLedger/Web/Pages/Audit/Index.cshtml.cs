@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using PmoLedger.Features.Audit;
+using PmoLedger.Features.Practitioners;
+
+namespace PmoLedger.Web.Pages.Audit;
+
+[WebAuthorize(Roles.Auditor)]
+public sealed class IndexModel(IQuerySession session, IDocumentStore store, TimeProvider clock) : PageModel
+{
+    public IntegrityReport? Integrity { get; private set; }
+    public ProjectionVerification? Projections { get; private set; }
+    public DateTimeOffset? CheckedAt { get; private set; }
+
+    /// <summary>The API's integrity check: the hash chain over every event, verified now.</summary>
+    public async Task OnPostIntegrityAsync(CancellationToken ct)
+    {
+        Integrity = await VerifyIntegrityEndpoint.Get(session, ct);
+        CheckedAt = clock.GetUtcNow();
+        await OnGetAsync(null, ct);
+    }
+
+    /// <summary>The API's drift check: every read model rebuilt in memory and compared with the stored one.</summary>
+    public async Task OnPostProjectionsAsync(CancellationToken ct)
+    {
+        Projections = await VerifyProjectionsEndpoint.Post(store, ct);
+        CheckedAt = clock.GetUtcNow();
+        await OnGetAsync(null, ct);
+    }
+
+    public string? Query { get; private set; }
+    public IReadOnlyList<PractitionerProfile> Found { get; private set; } = [];
+
+        public async Task OnGetAsync(string? q, CancellationToken ct)
+    {
+        Query = q?.Trim();
+        Found = await PractitionerSearch.FindAsync(session, Query, ct);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using PmoLedger.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace PmoLedger.Tests.Web;
+
+public class AccountPageTests(BrowserFixture fixture) : BrowserContext(fixture)
+{
+    [Fact]
+    public async Task a_practitioner_downloads_their_data_as_the_export_route_answers_it()
+    {
+        await SignIn("alex.morgan@example.org");
+        await Page.GetByRole(AriaRole.Link, new() { Name = "Account", Exact = true }).ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "My account" })).ToBeVisibleAsync();
+        await Expect(Page.Locator("dl.facts")).ToContainTextAsync("alex.morgan@example.org");
+        await CheckPage();
+
+        var download = await Page.RunAndWaitForDownloadAsync(() => Page.GetByRole(AriaRole.Link, new() { Name = "Download my data" }).ClickAsync());
+        var id = await Fixture.PractitionerIdOf("alex.morgan@example.org");
+        download.SuggestedFilename.ShouldBe($"pmoledger-{id}.json");
+        using var export = JsonDocument.Parse(await File.ReadAllTextAsync((await download.PathAsync())!));
+        export.RootElement.GetProperty("practitionerId").GetGuid().ShouldBe(id);
+        export.RootElement.GetProperty("profile").GetProperty("fullName").GetString().ShouldBe("Alex Morgan");
+        // The goal's description is sealed in its event; the download holds it in plain text, as the API's does.
+        export.RootElement.GetProperty("events").EnumerateArray().Select(e => e.GetRawText())
+            .ShouldContain(e => e.Contains("Pass the P3O Foundation exam"));
+    }
+
+    [Fact]
+    public async Task an_erased_practitioner_reads_as_erased_on_the_audit_pages()
+    {
+        var admin = new Dictionary<string, string>
+        {
+            ["Authorization"] = "Bearer " + Fixture.Services.GetRequiredService<AuthSettings>().Mint(Roles.Admin, null, "admin@example.org", DateTimeOffset.UtcNow)
+        };
+        var registered = await Context.APIRequest.PostAsync("/api/practitioners", new()
+        {
+            Headers = admin, DataObject = new { fullName = "Erin Eraseme", email = "erin.eraseme@example.org" }
+        });
+        registered.Status.ShouldBe(201);
+        var id = (await registered.JsonAsync())!.Value.GetProperty("id").GetGuid();
+        (await Context.APIRequest.PostAsync($"/api/practitioners/{id}/erase", new()
+        {
+            Headers = admin, DataObject = new { reason = "Ticket DPO-4411" }
+        })).Status.ShouldBe(204);
+
+        await SignIn(Auditor);
+        await Page.GotoAsync($"/audit/practitioners/{id}");
+        await Expect(Page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync(PersonalText.ErasedMarker);
+        await Expect(Page.Locator("p.muted").First).ToContainTextAsync($"{PersonalText.ErasedMarker} · practitioner {id}");
+        (await Page.ContentAsync()).ShouldNotContain("Erin Eraseme");
+        (await Page.ContentAsync()).ShouldNotContain("erin.eraseme@example.org");
+        await CheckPage();
+    }
+}

@@ -1,0 +1,242 @@
+using System.Net;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using Marten;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Playwright;
+using MimeKit;
+using Npgsql;
+using PmoLedger.Features.Demo;
+using PmoLedger.Infrastructure;
+using PmoLedger.Web;
+using Serilog.Core;
+using Wolverine;
+
+namespace PmoLedger.Tests.Web;
+
+/// <summary>
+/// The service for real — Kestrel on a free loopback port, its own PostgreSQL database loaded with the
+/// Development demo data — and the Debian chromium driven by Playwright. test.sh installs chromium.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    private sealed class Factory(TestClock clock, CapturedLog log) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(clock);
+            services.AddSingleton<ILogEventSink>(log);
+            services.ConfigureMarten(opts => opts.Listeners.Add(log));
+            services.RunWolverineInSoloMode();
+            services.DisableAllExternalWolverineTransports();
+        });
+    }
+
+    private Factory _factory = null!;
+    private IPlaywright _playwright = null!;
+
+    public TestClock Clock { get; } = new();
+
+    /// <summary>The web service's whole log and every name and email registered in it (the demo data included), checked as AppFixture checks the API's.</summary>
+    public CapturedLog Log { get; } = new();
+    public string BaseUrl { get; private set; } = "";
+    public string MailDirectory { get; } = Path.Combine(Path.GetTempPath(), $"pmoledger-web-tests-{Guid.NewGuid():N}");
+    public IBrowser Browser { get; private set; } = null!;
+    public IServiceProvider Services => _factory.Services;
+
+    public async Task InitializeAsync()
+    {
+        var connection = await FreshDatabase(Environment.GetEnvironmentVariable("PMOLEDGER_TEST_CONNECTION") ?? AppFixture.DefaultConnection);
+        Environment.SetEnvironmentVariable("ConnectionStrings__Ledger", connection);
+        Environment.SetEnvironmentVariable("Demo__SeedOnStart", "true");
+        Environment.SetEnvironmentVariable("Mail__PickupDirectory", MailDirectory);
+        // Every test signs in from the same loopback address; the per-address limit stays as shipped.
+        Environment.SetEnvironmentVariable("Web__SignInPerClient", "1000");
+        Environment.SetEnvironmentVariable("Wolverine__ScheduledJobPollingTime", "00:00:00.500");
+        Environment.SetEnvironmentVariable("Marten__DaemonMode", "Solo");
+        Environment.SetEnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Development");
+
+        _factory = new Factory(Clock, Log);
+        _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        _factory.StartServer();
+        BaseUrl = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Environment.SetEnvironmentVariable("Demo__SeedOnStart", "false");
+
+        // The demo data is loaded by background services at start: wait for them, not for a time.
+        foreach (var seeding in _factory.Services.GetServices<IHostedService>().OfType<BackgroundService>()
+                     .Where(s => s is DemoDataOnFirstStart or DemoStaffOnFirstStart))
+            await seeding.ExecuteTask!;
+
+        // The machines running these tests are shared and often busy: patience, not sleeps.
+        Assertions.SetDefaultExpectTimeout(20_000);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = Environment.UserName == "root" ? ["--no-sandbox", "--disable-dev-shm-usage"] : ["--disable-dev-shm-usage"]
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Browser.DisposeAsync();
+        _playwright.Dispose();
+        await _factory.DisposeAsync();
+        if (Directory.Exists(MailDirectory)) Directory.Delete(MailDirectory, recursive: true);
+        var leaks = Log.Leaks();
+        File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "browser-log.txt"), Log.Text());
+        // The demo data registers practitioners: a check that saw none would pass whatever the log held.
+        if (Log.PersonalValues == 0) throw new InvalidOperationException("The browser tests' log check saw no registered practitioner.");
+        if (leaks.Count > 0)
+            throw new InvalidOperationException($"The log of the browser tests contains personal data of practitioners: {string.Join(", ", leaks.Take(5))}");
+    }
+
+    /// <summary>
+    /// A database of its own beside the API tests' one, emptied at every run so the demo data loads as on a
+    /// first start. Created once; emptied by dropping the ledger's schema, far cheaper than a new database
+    /// on a busy shared server.
+    /// </summary>
+    private static async Task<string> FreshDatabase(string apiTests)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(apiTests) { CommandTimeout = 600 };
+        var name = builder.Database + "_web";
+        await using (var admin = new NpgsqlConnection(builder.ConnectionString))
+        {
+            await admin.OpenAsync();
+            // datconnlimit -2 marks a database whose creation was interrupted: it must be made again.
+            await using var state = new NpgsqlCommand("select datconnlimit from pg_database where datname = $1", admin) { Parameters = { new() { Value = name } } };
+            if (await state.ExecuteScalarAsync() is not int limit || limit == -2)
+            {
+                await using var drop = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", admin);
+                await drop.ExecuteNonQueryAsync();
+                await using var create = new NpgsqlCommand($"create database \"{name}\"", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+        }
+        builder.Database = name;
+        await using (var web = new NpgsqlConnection(builder.ConnectionString))
+        {
+            await web.OpenAsync();
+            await using var empty = new NpgsqlCommand($"drop schema if exists {LedgerStore.Schema} cascade", web);
+            await empty.ExecuteNonQueryAsync();
+        }
+        builder.CommandTimeout = new NpgsqlConnectionStringBuilder(apiTests).CommandTimeout;
+        return builder.ConnectionString;
+    }
+
+    /// <summary>The link in the newest mail to <paramref name="address"/> in the pickup folder.</summary>
+    public string LatestLinkFor(string address)
+    {
+        var newest = Directory.GetFiles(MailDirectory, "*.eml").Order()
+            .Select(path => MimeMessage.Load(path))
+            .Last(m => m.To.Mailboxes.Any(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase)));
+        return (newest.TextBody ?? "").Split('\n').Select(l => l.Trim()).Single(l => l.Contains("/signin/", StringComparison.Ordinal));
+    }
+
+    public int MailsTo(string address) => !Directory.Exists(MailDirectory) ? 0 : Directory.GetFiles(MailDirectory, "*.eml")
+        .Count(path => MimeMessage.Load(path).To.Mailboxes.Any(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase)));
+
+    public async Task<Guid> PractitionerIdOf(string email)
+    {
+        await using var session = Services.GetRequiredService<IDocumentStore>().QuerySession();
+        var claim = await session.LoadAsync<PmoLedger.Features.Practitioners.PractitionerEmail>(
+            Services.GetRequiredService<KeyRing>().EmailLookupKey(email));
+        return claim!.PractitionerId;
+    }
+
+    public static string Screenshots
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PmoLedger.sln"))) dir = dir.Parent;
+            return Path.Combine(dir!.FullName, "docs", "screenshots");
+        }
+    }
+}
+
+[CollectionDefinition(nameof(BrowserCollection))]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>;
+
+/// <summary>Browser scenarios: a fresh context (no cookies) per test; helpers for signing in and checking pages.</summary>
+public sealed class ResourceEntry
+{
+    public string Name { get; set; } = "";
+    public string Initiator { get; set; } = "";
+    public double Bytes { get; set; }
+}
+
+[Collection(nameof(BrowserCollection))]
+public abstract class BrowserContext(BrowserFixture fixture) : IAsyncLifetime
+{
+    protected BrowserFixture Fixture => fixture;
+    protected IBrowserContext Context { get; private set; } = null!;
+    protected IPage Page { get; private set; } = null!;
+
+    public const string Practitioner = "priya.shah@example.org";
+    public const string Auditor = "auditor@example.org";
+
+    public async Task InitializeAsync()
+    {
+        fixture.Clock.Offset = TimeSpan.Zero;
+        Context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseUrl, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        Context.SetDefaultTimeout(60_000);
+        Page = await Context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync() => await Context.DisposeAsync();
+
+    protected async Task AskForLink(string email)
+    {
+        await Page.GotoAsync("/");
+        await Page.GetByLabel("Email address").FillAsync(email);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Email me a sign-in link" }).ClickAsync();
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Check your email" })).ToBeVisibleAsync();
+    }
+
+    protected async Task SignIn(string email)
+    {
+        await AskForLink(email);
+        await Page.GotoAsync(fixture.LatestLinkFor(email));
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+    }
+
+    /// <summary>axe-core at a phone's and a desktop's width: no serious or critical violation; the screenshot is taken at desktop width.</summary>
+    protected async Task CheckPage(string? screenshot = null)
+    {
+        foreach (var width in new[] { 375, 1280 })
+        {
+            await Page.SetViewportSizeAsync(width, 900);
+            var result = await Page.RunAxe();
+            var bad = result.Violations.Where(v => v.Impact is "serious" or "critical")
+                .Select(v => $"{v.Id} ({v.Impact}) at {width}px: {v.Help} — {string.Join(", ", v.Nodes.Select(n => n.Target.ToString()))}").ToList();
+            bad.ShouldBeEmpty($"{Page.Url}");
+            var overflow = await Page.EvaluateAsync<string>("""
+                () => document.documentElement.scrollWidth <= document.documentElement.clientWidth ? "" :
+                  [...document.querySelectorAll("body *")].filter(e => !e.closest(".scroll") && e.getBoundingClientRect().right > document.documentElement.clientWidth)
+                    .slice(0, 5).map(e => e.tagName + (e.id ? "#" + e.id : "") + "." + e.className).join(", ")
+                """);
+            overflow.ShouldBeEmpty($"{Page.Url} scrolls sideways at {width}px because of");
+        }
+        // The page and its assets (images aside) under 100 KB transferred, and nothing from another origin.
+        var resources = await Page.EvaluateAsync<ResourceEntry[]>("""
+            () => performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource"))
+                    .map(e => ({ name: e.name, initiator: e.initiatorType, bytes: e.transferSize || e.encodedBodySize || 0 }))
+            """);
+        resources.Where(r => !r.Name.StartsWith(Fixture.BaseUrl, StringComparison.Ordinal)).ShouldBeEmpty($"{Page.Url} reached another origin");
+        resources.Where(r => r.Initiator != "img").Sum(r => r.Bytes).ShouldBeLessThan(100 * 1024, $"{Page.Url} weighs too much");
+        if (screenshot is not null)
+        {
+            Directory.CreateDirectory(BrowserFixture.Screenshots);
+            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(BrowserFixture.Screenshots, screenshot), FullPage = true });
+        }
+    }
+}
