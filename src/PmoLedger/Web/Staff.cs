@@ -65,6 +65,9 @@ public static class StaffAccounts
 
 public static class InviteStaffEndpoint
 {
+    [EndpointSummary("Invite a staff member")]
+    [EndpointDescription("Admin only. Adds an admin, auditor or provider staff account (provider staff name their provider) and mails a one-time sign-in link; 409 when the address is already on staff.")]
+    [ProducesResponseType<StaffInvited>(201)]
     [WolverinePost("/api/staff", OperationId = "inviteStaff")]
     [Authorize(Roles = Roles.Admin)]
     public static async Task<IResult> Post(InviteStaff? command, IDocumentSession session, KeyRing keys, TimeProvider clock, Mailer mailer,

@@ -56,8 +56,10 @@ public partial class PractitionerListingProjection : SingleStreamProjection<Prac
 {
     public PractitionerListingProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
 
-    public override PractitionerListing Evolve(PractitionerListing? snapshot, Guid id, IEvent e)
+    public override PractitionerListing? Evolve(PractitionerListing? snapshot, Guid id, IEvent e)
     {
+        // As the other practitioner read models: a provider's stream makes no listing.
+        if (snapshot is null && e.Data is not PractitionerRegistered) return null;
         var listing = snapshot ?? new PractitionerListing { Id = id };
         switch (e.Data)
         {

@@ -38,4 +38,15 @@ public class ProviderIsNotAPractitionerTests(AppFixture fixture) : ProviderConte
 
         (await EventCountFor(provider.Id)).ShouldBe(before);
     }
+
+    [Fact]
+    public async Task the_register_lists_practitioners_only()
+    {
+        await RegisterProvider();
+        var practitioner = await RegisterPractitioner();
+
+        var page = await Get<System.Text.Json.JsonElement>("/api/practitioners", AdminToken);
+        page.GetProperty("total").GetInt32().ShouldBe(1);
+        page.GetProperty("items")[0].GetProperty("id").GetGuid().ShouldBe(practitioner);
+    }
 }

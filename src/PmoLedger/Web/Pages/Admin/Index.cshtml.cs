@@ -11,7 +11,7 @@ public sealed class IndexModel(IDocumentSession session, KeyRing keys, TimeProvi
 {
     public IReadOnlyList<Provider> Providers { get; private set; } = [];
     public IReadOnlyList<StaffMember> Staff { get; private set; } = [];
-    public IReadOnlyList<PractitionerProfile> Practitioners { get; private set; } = [];
+    public IReadOnlyList<PractitionerListing> Practitioners { get; private set; } = [];
     public string? Query { get; private set; }
 
     /// <summary>Which form the errors belong to, and the values to put back into it.</summary>
@@ -118,7 +118,7 @@ public sealed class IndexModel(IDocumentSession session, KeyRing keys, TimeProvi
         Query = q?.Trim();
         Providers = await session.Query<Provider>().OrderBy(p => p.Name).ToListAsync(ct);
         Staff = await session.Query<StaffMember>().OrderBy(s => s.Email).ToListAsync(ct);
-        Practitioners = await PractitionerSearch.FindAsync(session, Query, ct);
+        Practitioners = await WebSearch.Practitioners(session, Query, ct);
     }
 
     public string? ErrorOf(string form, string field) =>

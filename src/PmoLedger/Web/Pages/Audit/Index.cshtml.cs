@@ -28,11 +28,11 @@ public sealed class IndexModel(IQuerySession session, IDocumentStore store, Time
     }
 
     public string? Query { get; private set; }
-    public IReadOnlyList<PractitionerProfile> Found { get; private set; } = [];
+    public IReadOnlyList<PractitionerListing> Found { get; private set; } = [];
 
         public async Task OnGetAsync(string? q, CancellationToken ct)
     {
         Query = q?.Trim();
-        Found = await PractitionerSearch.FindAsync(session, Query, ct);
+        Found = await WebSearch.Practitioners(session, Query, ct);
     }
 }
