@@ -44,6 +44,9 @@ public static class LrsCredentialsEndpoint
             ? WolverineContinue.NoProblems
             : Problems.Forbidden("Only an administrator or the provider itself may manage its LRS credentials.");
 
+    [EndpointSummary("Issue LRS credentials for a provider's learning platform")]
+    [EndpointDescription("An admin, or the provider itself with its API key. The secret is shown only in this answer; the LRS at /xapi takes the pair as HTTP Basic (docs/xapi.md).")]
+    [ProducesResponseType<LrsCredentialCreated>(201)]
     [WolverinePost("/api/providers/{id}/lrs-credentials", OperationId = "issueLrsCredential")]
     [Authorize(Roles = $"{Roles.Admin},{Roles.Provider}")]
     public static async Task<IResult> Post(Guid id, HttpRequest request, IDocumentSession session, CancellationToken ct)
@@ -56,6 +59,9 @@ public static class LrsCredentialsEndpoint
         return Results.Json(new LrsCredentialCreated(stored.Id, secret, Lrs.BaseUrl(request) + "/xapi"), statusCode: StatusCodes.Status201Created);
     }
 
+    [EndpointSummary("Revoke LRS credentials")]
+    [EndpointDescription("An admin, or the provider itself with its API key. The pair stops working at once; revoking again changes nothing.")]
+    [ProducesResponseType(204)]
     [WolverineDelete("/api/providers/{id}/lrs-credentials/{key}", OperationId = "revokeLrsCredential")]
     [Authorize(Roles = $"{Roles.Admin},{Roles.Provider}")]
     public static async Task<IResult> Delete(Guid id, string key, IDocumentSession session, CancellationToken ct)

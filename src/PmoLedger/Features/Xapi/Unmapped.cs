@@ -26,6 +26,8 @@ public static class GetUnmappedStatementsEndpoint
     }
 
     /// <summary>Stored statements that did not become completions, newest first, with why; voiding statements are not listed.</summary>
+    [EndpointSummary("List a provider's xAPI statements that did not become completions")]
+    [EndpointDescription("The provider itself, an admin or an auditor. Newest first, each with the reason; voiding statements are not listed.")]
     [WolverineGet("/api/providers/{id}/xapi/unmapped", OperationId = "getUnmappedStatements")]
     public static async Task<UnmappedPage> Get(Guid id, int? page, int? pageSize, IQuerySession session, CancellationToken ct)
     {
