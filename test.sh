@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, step 2: every test against a real PostgreSQL (started by db.sh, as run.sh does).
-# Ends with one line: "N passed, N failed". Extra arguments go to `dotnet test` (e.g. --filter).
+# Ends with one line: "N passed, N failed". Extra arguments go to `dotnet test` (e.g. --filter); without
+# any, the xAPI conformance suite runs too (xapi-conformance.sh).
 set -uo pipefail
 cd "$(dirname "$0")"
 export PMOLEDGER_TEST_CONNECTION="$(./db.sh "${PMOLEDGER_TEST_DB:-pmoledger_test}" | tail -n 1)" || { echo "0 passed, 1 failed"; exit 1; }
@@ -28,5 +29,14 @@ for trx in "$results"/*.trx; do
 done
 rm -rf "$results"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a build failure counts as a failure
+
+# A full run (no arguments) also runs the xAPI LRS conformance suite against the real service: one count per version.
+if [ "$#" -eq 0 ] && [ "$status" -eq 0 ]; then
+  conformance="$(./xapi-conformance.sh)"; echo "$conformance" | grep '^xapi conformance'
+  counts="$(echo "$conformance" | tail -n 1)"
+  passed=$((passed + $(echo "$counts" | sed -E 's/^([0-9]+) passed.*/\1/')))
+  failed=$((failed + $(echo "$counts" | sed -E 's/.* ([0-9]+) failed$/\1/')))
+  echo "$counts" | grep -q ' 0 failed$' || status=1
+fi
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

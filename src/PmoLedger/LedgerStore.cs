@@ -7,6 +7,7 @@ using PmoLedger.Features.Plan;
 using PmoLedger.Features.Audit;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
+using PmoLedger.Features.Xapi;
 using Weasel.Core;
 
 namespace PmoLedger;
@@ -60,5 +61,6 @@ public static class LedgerStore
         opts.Schema.For<PractitionerEmail>().Index(x => x.PractitionerId);
         opts.Storage.Add(new KeyRingStorage(opts));
         opts.Schema.For<CompletionReceipt>();
+        Lrs.Configure(opts);
     }
 }

@@ -7,6 +7,7 @@ using PmoLedger;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Demo;
 using PmoLedger.Features.Providers;
+using PmoLedger.Features.Xapi;
 using PmoLedger.Infrastructure;
 using PmoLedger.Web;
 using Scalar.AspNetCore;
@@ -90,6 +91,7 @@ try
     builder.Services.AddScoped<CompletionIntake>();
     // After Marten's schema migration, before anything reads or writes personal data.
     builder.Services.AddHostedService<PrivacyStartupCheck>();
+    builder.Services.AddXapi();
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
 
     var app = builder.Build();
@@ -113,6 +115,8 @@ try
         opts.RequireAuthorizeOnAll();
         opts.AddPolicy<CorrelationPolicy>();
     });
+
+    app.MapXapi();
 
     return await app.RunJasperFxCommands(args);
 }

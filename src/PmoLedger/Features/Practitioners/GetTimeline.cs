@@ -131,7 +131,10 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
     private static string Describe(TrainingCompleted t)
     {
         var points = t.CpdPoints.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
-        return $"Completed {t.CourseCode} '{t.CourseTitle}' with {t.ProviderName} ({t.Outcome.Wire()}, {points} CPD point{(t.CpdPoints == 1 ? "" : "s")}).";
+        var source = t.ProviderReference.StartsWith(Xapi.StatementMapping.ReferencePrefix, StringComparison.Ordinal)
+            ? $" Reported by xAPI statement {t.ProviderReference[Xapi.StatementMapping.ReferencePrefix.Length..]}."
+            : "";
+        return $"Completed {t.CourseCode} '{t.CourseTitle}' with {t.ProviderName} ({t.Outcome.Wire()}, {points} CPD point{(t.CpdPoints == 1 ? "" : "s")}).{source}";
     }
 
     private static string Describe(CertificationRenewed r, string name) => r.Basis switch
