@@ -121,7 +121,8 @@ public sealed class KeyRing : IDisposable
         _master = settings.MasterKey;
         _lifetimeMs = (long)settings.KeyCacheLifetime.TotalMilliseconds;
         _database = NpgsqlDataSource.Create(connectionString);
-        _emailIndexKey = new Lazy<byte[]>(LoadOrCreateEmailIndexKey);
+        // PublicationOnly: a failed first load (the database briefly away) is tried again, not remembered.
+        _emailIndexKey = new Lazy<byte[]>(LoadOrCreateEmailIndexKey, LazyThreadSafetyMode.PublicationOnly);
     }
 
     public void Dispose() => _database.Dispose();

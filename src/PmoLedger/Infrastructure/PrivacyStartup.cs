@@ -49,17 +49,31 @@ public sealed class PrivacyStartupCheck(KeyRing keys, IConfiguration configurati
     }
 }
 
-/// <summary>Request log lines keep the query string, with the values that may identify a person masked.</summary>
+/// <summary>
+/// Request log lines keep the path and query string, with what may identify a person (query values,
+/// an xAPI agent) or sign them in (a sign-in link's secret, which is a path segment) masked.
+/// </summary>
 public static class LogRedaction
 {
     public const string Mask = "***";
-    private static readonly HashSet<string> Personal = new(StringComparer.OrdinalIgnoreCase) { "email", "q" };
+    private static readonly HashSet<string> Personal = new(StringComparer.OrdinalIgnoreCase) { "email", "q", "agent" };
 
     public static void Configure(Serilog.AspNetCore.RequestLoggingOptions options)
     {
         options.MessageTemplate = "HTTP {RequestMethod} {RequestPath}{Query} responded {StatusCode} in {Elapsed:0.0000} ms";
         options.EnrichDiagnosticContext = (diagnostics, http) => diagnostics.Set("Query", Redact(http.Request.QueryString.Value));
+        options.GetMessageTemplateProperties = (http, path, elapsed, status) =>
+        [
+            new Serilog.Events.LogEventProperty("RequestMethod", new Serilog.Events.ScalarValue(http.Request.Method)),
+            new Serilog.Events.LogEventProperty("RequestPath", new Serilog.Events.ScalarValue(RedactPath(path))),
+            new Serilog.Events.LogEventProperty("StatusCode", new Serilog.Events.ScalarValue(status)),
+            new Serilog.Events.LogEventProperty("Elapsed", new Serilog.Events.ScalarValue(elapsed))
+        ];
     }
+
+    /// <summary>A sign-in link is "/signin/{secret}": whoever reads the secret in a log could sign in with it.</summary>
+    public static string RedactPath(string? path) =>
+        path is not null && path.StartsWith("/signin/", StringComparison.OrdinalIgnoreCase) ? "/signin/" + Mask : path ?? "";
 
     public static string Redact(string? query)
     {

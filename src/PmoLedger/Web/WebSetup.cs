@@ -82,7 +82,7 @@ public sealed class WebExceptionHandler(ILogger<WebExceptionHandler> logger) : I
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
         if (!WebSetup.IsPage(context.Request.Path)) return false;
-        logger.LogError(exception, "Unhandled failure on page {Path}", context.Request.Path);
+        logger.LogError(exception, "Unhandled failure on page {Path}", LogRedaction.RedactPath(context.Request.Path));
         await ErrorPage.WriteAsync(context, StatusCodes.Status500InternalServerError);
         return true;
     }
@@ -90,7 +90,7 @@ public sealed class WebExceptionHandler(ILogger<WebExceptionHandler> logger) : I
 
 public static class WebSetup
 {
-    private static readonly string[] ApiPrefixes = ["/api", "/docs", "/openapi", "/health", "/scalar"];
+    private static readonly string[] ApiPrefixes = ["/api", "/xapi", "/docs", "/openapi", "/health", "/scalar"];
 
     /// <summary>Everything that is not the JSON API, its reference or the health check is the web application.</summary>
     public static bool IsPage(PathString path) => !ApiPrefixes.Any(p => path.StartsWithSegments(p));

@@ -31,9 +31,14 @@ public sealed class WebWrite(IDocumentSession session, IMartenOutbox outbox)
         {
             await session.SaveChangesAsync(ct);
         }
-        catch (ConcurrencyException)
+        catch (Exception e) when (WriteConflicts.Is(e))
         {
             return Problems.BadRequest("form", "Your record changed at the same moment. Nothing was saved; please submit again.");
+        }
+        catch (PersonalDataErasedException)
+        {
+            // A session that outlived the person's erasure: nothing personal may be recorded for them any more.
+            return Problems.Conflict("This record's personal data was erased; nothing personal can be recorded on it.");
         }
         return problem;
     }

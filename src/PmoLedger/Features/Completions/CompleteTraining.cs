@@ -108,6 +108,9 @@ public abstract record CompletionDecision
 
     public sealed record NoSuchPractitioner(string Detail) : CompletionDecision;
 
+    /// <summary>The practitioner's personal data was erased, and the completion carries some (its evidence URL).</summary>
+    public sealed record PersonalDataErased(Guid PractitionerId) : CompletionDecision;
+
     /// <summary>
     /// Pure: the state read from the ledger and the command in, the decision out. The new id and
     /// the time come in as arguments.
@@ -119,6 +122,7 @@ public abstract record CompletionDecision
         if (receipt is not null)
             return receipt.BodyHash == fingerprint ? new Resent(receipt.CompletionId) : new ReferenceTaken(command.ProviderReference, receipt.CompletionId);
         if (practitioner is null) return new NoSuchPractitioner($"No practitioner {practitionerId}.");
+        if (practitioner.Erased && command.EvidenceUrl is not null) return new PersonalDataErased(practitionerId);
 
         var completed = new TrainingCompleted(newCompletionId, poster.ProviderId, poster.ProviderName, command.ProviderReference,
             command.CourseCode, command.CourseTitle, command.CompletedOn, command.Outcome, command.Score, command.CpdPoints,
@@ -153,6 +157,8 @@ public sealed record IngestOutcome(int Status, Guid? CompletionId = null, Proble
         CompletionDecision.ReferenceTaken t => new(StatusCodes.Status409Conflict, Problem: Problems.Conflict(
             $"providerReference '{t.ProviderReference}' was already used for a different completion ({t.CompletionId}). Use a new reference, or resend the original body.")),
         CompletionDecision.NoSuchPractitioner n => NotFound(n.Detail),
+        CompletionDecision.PersonalDataErased e => new(StatusCodes.Status409Conflict, Problem: Problems.Conflict(
+            $"Practitioner {e.PractitionerId}'s personal data was erased, so an 'evidenceUrl' (personal data) can no longer be recorded for them; post the completion without it.")),
         _ => throw new ArgumentOutOfRangeException(nameof(decision))
     };
 

@@ -27,6 +27,9 @@ public sealed record Practitioner
     public ImmutableList<CertificationRecord> Certifications { get; init; } = [];
     public ImmutableList<GoalRecord> Goals { get; init; } = [];
 
+    /// <summary>The person's data key is destroyed: facts may still be recorded, personal text may not.</summary>
+    public bool Erased { get; init; }
+
     /// <summary>Provider-posted completions: kept once, as the CPD entries they are.</summary>
     [JsonIgnore] public IEnumerable<CpdEntry> Completions => Cpd.Where(e => e.Source == CpdSource.Completion);
 
@@ -44,6 +47,7 @@ public sealed record Practitioner
             CertificationAwarded or CertificationRenewed or CertificationExpired =>
                 state with { Certifications = CertificationFacts.Fold(state.Certifications, e) },
             GoalSet or GoalAchieved => state with { Goals = PlanFacts.Fold(state.Goals, e) },
+            PersonalDataErased => state with { Erased = true },
             _ => state
         };
     }

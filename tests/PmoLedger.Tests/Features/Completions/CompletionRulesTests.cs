@@ -108,6 +108,18 @@ public class CompletionRulesTests
     }
 
     [Fact]
+    public void after_an_erasure_a_completion_with_evidence_is_refused_and_one_without_is_recorded()
+    {
+        var erased = Registered().Then([new PersonalDataErased("ticket 1")]);
+        var withEvidence = Course() with { EvidenceUrl = "https://example.org/certificate/1" };
+
+        CompletionDecision.Decide(withEvidence, erased.Id, erased, null, Academy, Guid.NewGuid(), Now)
+            .ShouldBe(new CompletionDecision.PersonalDataErased(erased.Id));
+        CompletionDecision.Decide(Course(), erased.Id, erased, null, Academy, Guid.NewGuid(), Now)
+            .ShouldBeOfType<CompletionDecision.Record>();
+    }
+
+    [Fact]
     public void nobody_on_record_is_no_such_practitioner()
     {
         CompletionDecision.Decide(Course(), Guid.NewGuid(), null, null, Academy, Guid.NewGuid(), Now)
