@@ -10,9 +10,15 @@ public sealed record ListPage<T>(IReadOnlyList<T> Items, int Number, int Count, 
     /// <param name="fallback">Which page to show when none was asked for: the first, or the last.</param>
     public static ListPage<T> Of(IReadOnlyList<T> all, int size, int? requested, PageFallback fallback = PageFallback.First)
     {
-        var count = Math.Max(1, (all.Count + size - 1) / size);
-        var number = Math.Clamp(requested ?? (fallback == PageFallback.Last ? count : 1), 1, count);
+        var (number, count) = Locate(all.Count, size, requested, fallback);
         return new ListPage<T>(all.Skip((number - 1) * size).Take(size).ToList(), number, count, all.Count);
+    }
+
+    /// <summary>Which page to show of <paramref name="total"/> items, for lists read a page at a time from the database.</summary>
+    public static (int Number, int Count) Locate(int total, int size, int? requested, PageFallback fallback = PageFallback.First)
+    {
+        var count = Math.Max(1, (total + size - 1) / size);
+        return (Math.Clamp(requested ?? (fallback == PageFallback.Last ? count : 1), 1, count), count);
     }
 
     public bool HasPrevious => Number > 1;

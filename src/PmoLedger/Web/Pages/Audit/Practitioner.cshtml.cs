@@ -27,11 +27,16 @@ public sealed class PractitionerModel(IQuerySession session, TimeProvider clock)
 
     public async Task<IActionResult> OnGetAsync(Guid id, string? asOf, int? historyPage, int? timelinePage, CancellationToken ct)
     {
-        // The history answers 404 for anything but a practitioner's stream, as the API does.
-        var history = WebRead.Value<List<AuditedEvent>>(await GetEventHistoryEndpoint.Get(id, session, ct));
+        // Only a practitioner's stream has a profile: anything else is 404, as the API answers.
         var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
-        if (history is null || profile is null) return NotFound();
-        History = ListPage<AuditedEvent>.Of(history, HistoryPageSize, historyPage, PageFallback.Last);
+        var stream = await session.Events.FetchStreamStateAsync(id, ct);
+        if (profile is null || stream is null) return NotFound();
+        // A page of the history is read, not the whole career: a stream's versions number its events from 1.
+        var total = (int)stream.Version;
+        var (number, count) = ListPage<AuditedEvent>.Locate(total, HistoryPageSize, historyPage, PageFallback.Last);
+        var from = (number - 1) * HistoryPageSize + 1;
+        History = new ListPage<AuditedEvent>(
+            await GetEventHistoryEndpoint.RangeAsync(id, from, Math.Min(total, from + HistoryPageSize - 1), session, ct), number, count, total);
         Profile = ProfileView.From(profile, clock.Today());
         Timeline = TimelineView.From(await session.LoadAsync<Timeline>(id, ct) ?? new Timeline { Id = id });
         Now = ListPage<TimelineEntry>.Of(Timeline.Entries.AsEnumerable().Reverse().ToList(), TimelinePageSize, timelinePage);
