@@ -47,7 +47,8 @@ public sealed class Settings
 
     public static Settings Parse(string[] args)
     {
-        string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+        // The last occurrence wins, so `./bench.sh --out other.json` overrides the script's default.
+        string? Value(string name) => Array.LastIndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         int Int(string name, int fallback) => Value(name) is { } v ? int.Parse(v.Replace("_", ""), CultureInfo.InvariantCulture) : fallback;
 
         var quick = args.Contains("--quick");
