@@ -85,6 +85,12 @@ public static class BenchMain
             report["search"] = await SearchPhase.RunAsync(settings, store, db);
         }
 
+        if (settings.Phases.Contains("pages"))
+        {
+            using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection, keys));
+            report["pages"] = await PagesPhase.RunAsync(settings, store);
+        }
+
         if (settings.Phases.Contains("rebuild")) report["rebuild"] = await RebuildPhase.RunAsync(settings);
 
         Summary.Print();

@@ -11,7 +11,7 @@ namespace PmoLedger.Infrastructure;
 /// </summary>
 public static class CommandOutput
 {
-    private static readonly string[] Own = ["token", "seed-demo", "export-events", "verify-projections", "rotate-master-key"];
+    private static readonly string[] Own = ["token", "seed-demo", "export-events", "verify-projections", "rotate-master-key", "add-staff", "signin-link"];
 
     public static TextWriter Result { get; private set; } = Console.Out;
 

@@ -131,7 +131,7 @@ public sealed class AddStaffCommand : JasperFxAsyncCommand<AddStaffInput>
             foreach (var message in invalid.Errors.SelectMany(e => e.Value)) Console.Error.WriteLine(message);
             return false;
         }
-        Console.WriteLine($"Added {input.RoleFlag} {input.EmailFlag}; they sign in with a link from the home page (or `signin-link --email {input.EmailFlag}`).");
+        CommandOutput.Result.WriteLine($"Added {input.RoleFlag} {input.EmailFlag}; they sign in with a link from the home page (or `signin-link --email {input.EmailFlag}`).");
         return true;
     }
 }
@@ -157,7 +157,7 @@ public sealed class SignInLinkCommand : JasperFxAsyncCommand<SignInLinkInput>
             Console.Error.WriteLine($"No account uses {input.EmailFlag}.");
             return false;
         }
-        Console.WriteLine(link);
+        CommandOutput.Result.WriteLine(link);
         return true;
     }
 }

@@ -44,6 +44,42 @@ public class CommandLineTests(AppFixture fixture) : IntegrationContext(fixture)
     }
 
     [Fact]
+    public async Task add_staff_adds_an_account_once_and_signin_link_prints_a_link_that_signs_it_in()
+    {
+        var email = $"auditor.{Guid.NewGuid():N}@example.org";
+        var (added, output, _) = await Run("add-staff", "--email", email, "--name", "Ava Auditor", "--role", "auditor");
+        added.ShouldBe(0);
+        output.ShouldContain($"Added auditor {email}");
+
+        var (again, _, refusal) = await Run("add-staff", "--email", email, "--name", "Ava Auditor", "--role", "auditor");
+        again.ShouldNotBe(0);
+        refusal.ShouldContain($"{email} already has a staff account.");
+
+        var (code, printed, _) = await Run("signin-link", "--email", email);
+        code.ShouldBe(0);
+        var lines = printed.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBe(1, printed);
+        var secret = lines[0].Trim().Split("/signin/") is [_, var s] ? s : throw new ShouldAssertException($"not a sign-in link: {printed}");
+
+        // The printed link is one the service would honour now, for the account just added.
+        await using var session = Store.LightweightSession();
+        var link = await session.LoadAsync<PmoLedger.Web.SignInLink>(PmoLedger.Web.SignInLinks.Hash(secret));
+        PmoLedger.Web.SignInLinks.Decide(link, DateTimeOffset.UtcNow).ShouldBe(PmoLedger.Web.Redemption.SignedIn);
+        var account = await PmoLedger.Web.Account.FindAsync(session, link!.AccountKey, CancellationToken.None);
+        account.ShouldNotBeNull();
+        account.Staff!.Role.ShouldBe(Roles.Auditor);
+    }
+
+    [Fact]
+    public async Task signin_link_for_an_unknown_address_says_so_and_prints_no_link()
+    {
+        var (code, output, error) = await Run("signin-link", "--email", "nobody.at.all@example.org");
+        code.ShouldNotBe(0);
+        output.ShouldNotContain("/signin/");
+        error.ShouldContain("No account uses nobody.at.all@example.org.");
+    }
+
+    [Fact]
     public async Task a_malformed_practitioner_id_is_named_and_nothing_is_printed_on_stdout()
     {
         var (code, output, error) = await Run("token", "--role", "practitioner", "--practitioner", "jo-bloggs");

@@ -29,6 +29,51 @@ public class AccountPageTests(BrowserFixture fixture) : BrowserContext(fixture)
     }
 
     [Fact]
+    public async Task a_practitioner_corrects_their_name_and_email_and_sees_it_on_their_timeline()
+    {
+        var admin = new Dictionary<string, string>
+        {
+            ["Authorization"] = "Bearer " + Fixture.Services.GetRequiredService<AuthSettings>().Mint(Roles.Admin, null, "admin@example.org", DateTimeOffset.UtcNow)
+        };
+        (await Context.APIRequest.PostAsync("/api/practitioners", new()
+        {
+            Headers = admin, DataObject = new { fullName = "Sam Smyth", email = "sam.smyth@example.org" }
+        })).Status.ShouldBe(201);
+
+        await SignIn("sam.smyth@example.org");
+        await Page.GotoAsync("/me/account");
+        var correct = Page.GetByRole(AriaRole.Button, new() { Name = "Correct my details" });
+
+        // The route's own rules: a malformed address is named and nothing is saved; someone else's address is refused.
+        await Page.GetByLabel("Email address", new() { Exact = true }).FillAsync("sam.smith-at-example");
+        await correct.ClickAsync();
+        await Expect(Page.Locator("#email-error")).ToContainTextAsync("'email' is not a valid email address.");
+        await Expect(Page.GetByLabel("Email address", new() { Exact = true })).ToHaveValueAsync("sam.smith-at-example");
+        await CheckPage();
+        await Page.GetByLabel("Email address", new() { Exact = true }).FillAsync(Practitioner);
+        await correct.ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Another practitioner is registered with this email.");
+        await Expect(Page.Locator("dl.facts")).ToContainTextAsync("sam.smyth@example.org");
+
+        await Page.GetByLabel("Full name").FillAsync("Sam Smith");
+        await Page.GetByLabel("Email address", new() { Exact = true }).FillAsync("sam.smith@example.org");
+        await correct.ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Your details are corrected.");
+        await Expect(Page.Locator("dl.facts")).ToContainTextAsync("Sam Smith");
+        await Expect(Page.Locator("dl.facts")).ToContainTextAsync("sam.smith@example.org");
+        await CheckPage("account.png");
+
+        await Page.GotoAsync("/me/timeline");
+        var corrected = Page.Locator("ol.timeline > li", new() { HasText = "details-corrected" });
+        await Expect(corrected).ToContainTextAsync("name from 'Sam Smyth' to 'Sam Smith'");
+
+        // The new address is the one that signs in now.
+        await Context.ClearCookiesAsync();
+        await SignIn("sam.smith@example.org");
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/me$"));
+    }
+
+    [Fact]
     public async Task an_erased_practitioner_reads_as_erased_on_the_audit_pages()
     {
         var admin = new Dictionary<string, string>

@@ -30,4 +30,11 @@ public static class GetEventHistoryEndpoint
             ? Results.Problem(Problems.NotFound($"No practitioner {id}."))
             : Results.Ok(events.Select(AuditedEvent.From).ToList());
     }
+
+    /// <summary>
+    /// Versions <paramref name="fromVersion"/> to <paramref name="toVersion"/> of a stream's history in the same shape as
+    /// <see cref="Get"/>: the web page reads a long career a page at a time instead of whole.
+    /// </summary>
+    public static async Task<List<AuditedEvent>> RangeAsync(Guid id, long fromVersion, long toVersion, IQuerySession session, CancellationToken ct) =>
+        (await session.Events.FetchStreamAsync(id, version: toVersion, fromVersion: fromVersion, token: ct)).Select(AuditedEvent.From).ToList();
 }

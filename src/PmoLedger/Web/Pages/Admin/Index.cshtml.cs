@@ -118,7 +118,7 @@ public sealed class IndexModel(IDocumentSession session, KeyRing keys, TimeProvi
         Query = q?.Trim();
         Providers = await session.Query<Provider>().OrderBy(p => p.Name).ToListAsync(ct);
         Staff = await session.Query<StaffMember>().OrderBy(s => s.Email).ToListAsync(ct);
-        Practitioners = await WebSearch.Practitioners(session, Query, ct);
+        Practitioners = (await WebSearch.Practitioners(session, Query, ct)).Items;
     }
 
     public string? ErrorOf(string form, string field) =>

@@ -16,7 +16,7 @@ public sealed class IndexModel(IQuerySession session, IDocumentStore store, Time
     {
         Integrity = await VerifyIntegrityEndpoint.Get(session, ct);
         CheckedAt = clock.GetUtcNow();
-        await OnGetAsync(null, ct);
+        await OnGetAsync(null, null, null, ct);
     }
 
     /// <summary>The API's drift check: every read model rebuilt in memory and compared with the stored one.</summary>
@@ -24,15 +24,20 @@ public sealed class IndexModel(IQuerySession session, IDocumentStore store, Time
     {
         Projections = await VerifyProjectionsEndpoint.Post(store, ct);
         CheckedAt = clock.GetUtcNow();
-        await OnGetAsync(null, ct);
+        await OnGetAsync(null, null, null, ct);
     }
 
     public string? Query { get; private set; }
+    public string? Organisation { get; private set; }
+    public string? Level { get; private set; }
     public IReadOnlyList<PractitionerListing> Found { get; private set; } = [];
+    public string? SearchProblem { get; private set; }
+    public static IReadOnlyList<string> CareerLevels { get; } = Enum.GetValues<CareerLevel>().Select(l => l.Wire()).ToList();
 
-        public async Task OnGetAsync(string? q, CancellationToken ct)
+    public async Task OnGetAsync(string? q, string? organisation, string? careerLevel, CancellationToken ct)
     {
-        Query = q?.Trim();
-        Found = await WebSearch.Practitioners(session, Query, ct);
+        (Query, Organisation, Level) = (q?.Trim(), organisation?.Trim(), careerLevel?.Trim());
+        (Found, SearchProblem) = await WebSearch.Practitioners(session, Query, ct, Organisation, Level);
+        if (SearchProblem is not null) Response.StatusCode = StatusCodes.Status400BadRequest;
     }
 }

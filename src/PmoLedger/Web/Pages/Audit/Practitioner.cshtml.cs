@@ -11,31 +11,35 @@ public sealed class PractitionerModel(IQuerySession session, TimeProvider clock)
 {
     public ProfileView Profile { get; private set; } = null!;
     public TimelineView Timeline { get; private set; } = null!;
-    public IReadOnlyList<AuditedEvent> History { get; private set; } = [];
 
-    /// <summary>The history is shown a page at a time so a long career stays a light page; the newest page first.</summary>
-    public const int HistoryPageSize = 100;
-    public int HistoryPage { get; private set; }
-    public int HistoryPages { get; private set; }
-    public int HistoryTotal { get; private set; }
+    /// <summary>The "now" timeline, newest first, a page at a time (page 1 is the most recent).</summary>
+    public ListPage<TimelineEntry> Now { get; private set; } = null!;
+    public const int TimelinePageSize = 50;
+
+    /// <summary>The history, oldest first within a page; the newest page is shown unless another is asked for.</summary>
+    public ListPage<AuditedEvent> History { get; private set; } = null!;
+    public const int HistoryPageSize = 50;
 
     public string? AsOf { get; private set; }
     public string? AsOfError { get; private set; }
     public ProfileView? PastProfile { get; private set; }
     public TimelineView? PastTimeline { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(Guid id, string? asOf, int? page, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(Guid id, string? asOf, int? historyPage, int? timelinePage, CancellationToken ct)
     {
-        // The history answers 404 for anything but a practitioner's stream, as the API does.
-        var history = WebRead.Value<List<AuditedEvent>>(await GetEventHistoryEndpoint.Get(id, session, ct));
+        // Only a practitioner's stream has a profile: anything else is 404, as the API answers.
         var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
-        if (history is null || profile is null) return NotFound();
-        HistoryTotal = history.Count;
-        HistoryPages = Math.Max(1, (history.Count + HistoryPageSize - 1) / HistoryPageSize);
-        HistoryPage = Math.Clamp(page ?? HistoryPages, 1, HistoryPages);
-        History = history.Skip((HistoryPage - 1) * HistoryPageSize).Take(HistoryPageSize).ToList();
+        var stream = await session.Events.FetchStreamStateAsync(id, ct);
+        if (profile is null || stream is null) return NotFound();
+        // A page of the history is read, not the whole career: a stream's versions number its events from 1.
+        var total = (int)stream.Version;
+        var (number, count) = ListPage<AuditedEvent>.Locate(total, HistoryPageSize, historyPage, PageFallback.Last);
+        var from = (number - 1) * HistoryPageSize + 1;
+        History = new ListPage<AuditedEvent>(
+            await GetEventHistoryEndpoint.RangeAsync(id, from, Math.Min(total, from + HistoryPageSize - 1), session, ct), number, count, total);
         Profile = ProfileView.From(profile, clock.Today());
         Timeline = TimelineView.From(await session.LoadAsync<Timeline>(id, ct) ?? new Timeline { Id = id });
+        Now = ListPage<TimelineEntry>.Of(Timeline.Entries.AsEnumerable().Reverse().ToList(), TimelinePageSize, timelinePage);
 
         AsOf = string.IsNullOrWhiteSpace(asOf) ? null : asOf.Trim();
         if (AsOf is null) return Page();
@@ -51,7 +55,16 @@ public sealed class PractitionerModel(IQuerySession session, TimeProvider clock)
         return Page();
     }
 
-    public string HistoryLink(int page) => Url.Page("/Audit/Practitioner", new { id = Profile.Id, asOf = AsOf, page })!;
+    // Not "page": Razor Pages keeps that route value for the page's own name.
+    private string Link(int historyPage, int timelinePage) => Url.Page("/Audit/Practitioner", new { id = Profile.Id, asOf = AsOf, historyPage, timelinePage })!;
+
+    public Pager HistoryPager => new("History pages",
+        History.HasPrevious ? Link(History.Number - 1, Now.Number) : null, "Older events",
+        History.HasNext ? Link(History.Number + 1, Now.Number) : null, "Newer events");
+
+    public Pager TimelinePager => new("Timeline pages",
+        Now.HasPrevious ? Link(History.Number, Now.Number - 1) : null, "Newer entries",
+        Now.HasNext ? Link(History.Number, Now.Number + 1) : null, "Older entries");
 
     private static readonly JsonSerializerOptions Indented = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
