@@ -22,8 +22,9 @@ for _ in $(seq 120); do curl -sf "$base/health" >/dev/null && break; sleep 0.5; 
 if ! curl -sf "$base/health" >/dev/null; then tail -n 30 "$log"; echo "0 passed, 1 failed"; exit 1; fi
 
 token="$(cd src/PmoLedger && dotnet bin/Debug/net10.0/PmoLedger.dll token --role admin 2>/dev/null | tail -n 1)"
+# Provider names are unique and this database is kept between runs: a fresh name each run.
 provider="$(curl -sf -X POST "$base/api/providers" -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
-  -d '{"name":"xAPI conformance suite"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')"
+  -d "{\"name\":\"xAPI conformance suite $(date +%s%N)\"}" | sed -E 's/.*"id":"([^"]+)".*/\1/')"
 credentials="$(curl -sf -X POST "$base/api/providers/$provider/lrs-credentials" -H "Authorization: Bearer $token")"
 key="$(echo "$credentials" | sed -E 's/.*"key":"([^"]+)".*/\1/')"
 secret="$(echo "$credentials" | sed -E 's/.*"secret":"([^"]+)".*/\1/')"

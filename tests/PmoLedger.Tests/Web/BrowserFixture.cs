@@ -152,10 +152,16 @@ public sealed class BrowserFixture : IAsyncLifetime
         return claim!.PractitionerId;
     }
 
+    /// <summary>
+    /// Where the page checks save their screenshots: docs/screenshots when PMOLEDGER_UPDATE_SCREENSHOTS=1
+    /// (to refresh the committed ones), a temporary folder otherwise, so a test run leaves the work tree clean.
+    /// </summary>
     public static string Screenshots
     {
         get
         {
+            if (Environment.GetEnvironmentVariable("PMOLEDGER_UPDATE_SCREENSHOTS") != "1")
+                return Path.Combine(Path.GetTempPath(), "pmoledger-screenshots");
             var dir = new DirectoryInfo(AppContext.BaseDirectory);
             while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PmoLedger.sln"))) dir = dir.Parent;
             return Path.Combine(dir!.FullName, "docs", "screenshots");
