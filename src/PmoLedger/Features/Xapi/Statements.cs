@@ -487,6 +487,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         var hashes = (await session.LoadManyAsync<PractitionerMboxHash>(ct, identities.Select(i => i.MboxSha1).OfType<string>().Distinct().ToArray()))
             .ToDictionary(x => x.Id, x => x.PractitionerId);
         var accounts = (await session.LoadManyAsync<PractitionerProfile>(ct, identities.Select(i => i.AccountId).OfType<Guid>().Where(g => g != Guid.Empty).Distinct().ToArray()))
+            .Where(p => p.Email is not null)   // an erased practitioner's profile keeps no address: no longer matched
             .Select(p => p.Id).ToHashSet();
 
         var now = clock.GetUtcNow();

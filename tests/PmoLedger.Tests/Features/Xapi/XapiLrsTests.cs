@@ -241,8 +241,9 @@ public class XapiLrsTests(AppFixture fixture) : XapiContext(fixture)
         var sha = Convert.ToHexStringLower(SHA1.HashData("mailto:ada@example.org"u8.ToArray()));
         await Send(lrs, Statement(Mbox("ada@example.org")));
         await Send(lrs, Statement(new { mbox_sha1sum = sha }));
+        await Send(lrs, Statement(new { account = new { homePage = "http://localhost/", name = ada.ToString() } }));
 
         (await CompletionsOf(lrs.ProviderId)).ShouldBeEmpty();
-        (await Get<JsonElement>($"/api/providers/{lrs.ProviderId}/xapi/unmapped")).GetProperty("total").GetInt64().ShouldBe(2);
+        (await Get<JsonElement>($"/api/providers/{lrs.ProviderId}/xapi/unmapped")).GetProperty("total").GetInt64().ShouldBe(3);
     }
 }
