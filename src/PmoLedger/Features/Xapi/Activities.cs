@@ -18,9 +18,10 @@ public static class XapiActivitiesAndAgentsEndpoints
         if (q.Keys.FirstOrDefault(k => k != "activityId") is { } unknown) return Lrs.Error(400, $"'{unknown}' is not a parameter of this request.");
         var id = q["activityId"].ToString();
         if (!StatementRules.IsIri(id)) return Lrs.Error(400, "'activityId' (an IRI) is required.");
+        if (!XapiStatementsEndpoints.ReadScope(http.User, out var scope))
+            return Lrs.Error(403, "Activities are read with LRS credentials, or by an auditor.");
         var query = session.Query<XapiStatement>().Where(x => x.Activity == id);
-        if (http.User.FindFirstValue(LrsBasicAuthentication.KeyClaim) is not null && http.User.ProviderId() is { } provider)
-            query = query.Where(x => x.ProviderId == provider);
+        if (scope is { } provider) query = query.Where(x => x.ProviderId == provider);
         // Every statement about the activity adds to what is known of it; later ones win, language by language.
         var bodies = await query.OrderBy(x => x.Stored).Select(x => x.Body).ToListAsync(ct);
         var definition = new JsonObject();

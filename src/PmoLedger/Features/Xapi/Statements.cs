@@ -220,16 +220,22 @@ public static class XapiStatementsEndpoints
         }
     }
 
+    /// <summary>
+    /// Who may read what was stated: LRS credentials read their provider's statements (scope = that
+    /// provider), an auditor reads all (scope = null), anyone else nothing.
+    /// </summary>
+    public static bool ReadScope(ClaimsPrincipal user, out Guid? scope)
+    {
+        scope = user.FindFirstValue(LrsBasicAuthentication.KeyClaim) is not null ? user.ProviderId() : null;
+        return scope is not null || user.IsInRole(Roles.Auditor);
+    }
+
     private static IResult? UnknownParameter(IQueryCollection query, string[] allowed) =>
         query.Keys.FirstOrDefault(k => !allowed.Contains(k)) is { } name ? Lrs.Error(400, $"'{name}' is not a parameter of this request.") : null;
 
     public static async Task<IResult> Get(HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)
     {
-        var user = http.User;
-        Guid? scope = user.FindFirstValue(LrsBasicAuthentication.KeyClaim) is not null ? user.ProviderId()
-            : user.IsInRole(Roles.Auditor) ? null
-            : Guid.Empty;
-        if (scope == Guid.Empty) return Lrs.Error(403, "Statements are read with LRS credentials, or by an auditor.");
+        if (!ReadScope(http.User, out var scope)) return Lrs.Error(403, "Statements are read with LRS credentials, or by an auditor.");
 
         var consistentThrough = clock.GetUtcNow();
         http.Response.Headers["X-Experience-API-Consistent-Through"] = Stamp(consistentThrough);

@@ -246,4 +246,15 @@ public class XapiLrsTests(AppFixture fixture) : XapiContext(fixture)
         (await CompletionsOf(lrs.ProviderId)).ShouldBeEmpty();
         (await Get<JsonElement>($"/api/providers/{lrs.ProviderId}/xapi/unmapped")).GetProperty("total").GetInt64().ShouldBe(3);
     }
+
+    [Fact]
+    public async Task what_was_stated_about_an_activity_is_read_with_lrs_credentials_or_by_an_auditor_only()
+    {
+        var lrs = await ConnectLms();
+        var ada = await RegisterPractitioner();
+        const string url = "/xapi/activities?activityId=http%3A%2F%2Fexample.org%2Fcourses%2Fany";
+        await AsLms(lrs, s => { s.Get.Url(url); s.StatusCodeShouldBe(200); });
+        await As(AuditorToken, s => { s.WithRequestHeader("X-Experience-API-Version", "2.0.0"); s.Get.Url(url); s.StatusCodeShouldBe(200); });
+        await As(PractitionerToken(ada), s => { s.WithRequestHeader("X-Experience-API-Version", "2.0.0"); s.Get.Url(url); s.StatusCodeShouldBe(403); });
+    }
 }
