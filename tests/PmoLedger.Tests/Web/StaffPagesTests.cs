@@ -109,24 +109,14 @@ public class StaffPagesTests(BrowserFixture fixture) : BrowserContext(fixture)
         await Page.GetByRole(AriaRole.Button, new() { Name = "Verify the log's integrity" }).ClickAsync();
         await Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync("unaltered");
         await CheckPage();
-    }
 
-    [Fact]
-    public async Task an_auditor_downloads_the_event_log_from_the_session_and_a_practitioner_may_not()
-    {
-        await SignIn(Auditor);
-        await Page.GotoAsync("/audit");
+        // The NDJSON export works with the session (the API route wants a bearer token).
         var download = await Page.RunAndWaitForDownloadAsync(() => Page.GetByRole(AriaRole.Link, new() { Name = "NDJSON export" }).ClickAsync());
         download.SuggestedFilename.ShouldBe("pmoledger-events.ndjson");
         var first = File.ReadLines((await download.PathAsync())!).First();
         JsonDocument.Parse(first).RootElement.GetProperty("sequence").GetInt64().ShouldBeGreaterThan(0);
-
         var bad = await Context.APIRequest.GetAsync("/audit?handler=Export&limit=0");
         bad.Status.ShouldBe(400);
         (await bad.TextAsync()).ShouldContain("'limit' must be a whole number");
-
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await SignIn(Practitioner);
-        (await Context.APIRequest.GetAsync("/audit?handler=Export")).Status.ShouldBe(403);
     }
 }
