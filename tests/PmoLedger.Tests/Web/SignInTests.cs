@@ -54,6 +54,7 @@ public class SignInTests(BrowserFixture fixture) : BrowserContext(fixture)
         var response = await Page.GotoAsync($"/audit/practitioners/{tom}");
         response!.Status.ShouldBe(403);
         await Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "You may not see this page" })).ToBeVisibleAsync();
+        (await Context.APIRequest.GetAsync("/audit?handler=Export")).Status.ShouldBe(403);
         await CheckPage();
 
         (await Page.GotoAsync($"/me/no-such-page"))!.Status.ShouldBe(404);

@@ -78,9 +78,45 @@ public class StaffPagesTests(BrowserFixture fixture) : BrowserContext(fixture)
         await Expect(then).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("changed"));
         await CheckPage("audit-as-of.png");
 
+        // A business date before a back-dated director role shows the level held then, by today's knowledge.
+        api.DefaultRequestHeaders.Remove("X-Api-Key");
+        api.DefaultRequestHeaders.Authorization = new("Bearer", admin);
+        var registered = await api.PostAsJsonAsync("/api/practitioners", new { fullName = "Dana Backdate", email = $"dana.{Guid.NewGuid():N}@example.org" });
+        var dana = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        (await api.PostAsJsonAsync($"/api/practitioners/{dana}/roles", new
+        {
+            title = "Head of PMO", roleFamily = "director", employmentType = "permanent", organisation = "Harbour Bank",
+            industry = "Banking", officeType = "portfolio",
+            startedOn = Fixture.Clock.Today.AddDays(-30).ToString("yyyy-MM-dd")
+        })).EnsureSuccessStatusCode();
+        await Page.GotoAsync($"/audit/practitioners/{dana}");
+        await Page.GetByLabel("Or as true on a business date, by today's knowledge").FillAsync(Fixture.Clock.Today.AddDays(-60).ToString("yyyy-MM-dd"));
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        var levelThen = Page.Locator("section[aria-labelledby=then] dd").First;
+        await Expect(levelThen).ToHaveTextAsync("entry");
+        await Expect(levelThen).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("changed"));
+        await Expect(Page.Locator("section[aria-labelledby=now] dd").First).ToHaveTextAsync("directing");
+        await Expect(Page.GetByText("No timeline for a business date")).ToBeVisibleAsync();
+        await CheckPage();
+
+        // Both points at once is refused, naming the fields, and the page keeps what was typed.
+        await Page.GetByLabel("As the ledger stood at (ISO 8601 instant, UTC)").FillAsync("2026-01-01T00:00:00Z");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await Expect(Page.Locator("#asOf-error")).ToContainTextAsync("Give exactly one of 'asOf'");
+        await Expect(Page.GetByLabel("Or as true on a business date, by today's knowledge")).ToHaveValueAsync(Fixture.Clock.Today.AddDays(-60).ToString("yyyy-MM-dd"));
+
         await Page.GotoAsync("/audit");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Verify the log's integrity" }).ClickAsync();
         await Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync("unaltered");
         await CheckPage();
+
+        // The NDJSON export works with the session (the API route wants a bearer token).
+        var download = await Page.RunAndWaitForDownloadAsync(() => Page.GetByRole(AriaRole.Link, new() { Name = "NDJSON export" }).ClickAsync());
+        download.SuggestedFilename.ShouldBe("pmoledger-events.ndjson");
+        var first = File.ReadLines((await download.PathAsync())!).First();
+        JsonDocument.Parse(first).RootElement.GetProperty("sequence").GetInt64().ShouldBeGreaterThan(0);
+        var bad = await Context.APIRequest.GetAsync("/audit?handler=Export&limit=0");
+        bad.Status.ShouldBe(400);
+        (await bad.TextAsync()).ShouldContain("'limit' must be a whole number");
     }
 }

@@ -27,6 +27,18 @@ public sealed class IndexModel(IQuerySession session, IDocumentStore store, Time
         await OnGetAsync(null, null, null, ct);
     }
 
+    /// <summary>
+    /// The event log exactly as <c>GET /api/audit/events</c> streams it (same method, same NDJSON); the API takes
+    /// bearer tokens only, so the page serves it for the auditor's session, as a file to keep.
+    /// </summary>
+    public IActionResult OnGetExport(string? after, string? limit)
+    {
+        if (ExportEventsEndpoint.Validate(after, limit) is HttpValidationProblemDetails invalid)
+            return new EndpointResult(Results.Problem(invalid));
+        Response.Headers.ContentDisposition = "attachment; filename=\"pmoledger-events.ndjson\"";
+        return new EndpointResult(ExportEventsEndpoint.Get(after, limit, store, HttpContext));
+    }
+
     public string? Query { get; private set; }
     public string? Organisation { get; private set; }
     public string? Level { get; private set; }

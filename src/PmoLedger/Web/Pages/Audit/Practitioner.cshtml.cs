@@ -21,11 +21,13 @@ public sealed class PractitionerModel(IQuerySession session, TimeProvider clock)
     public const int HistoryPageSize = 50;
 
     public string? AsOf { get; private set; }
+    /// <summary>The business date asked about: what was true that day by today's knowledge (the profile only).</summary>
+    public string? EffectiveOn { get; private set; }
     public string? AsOfError { get; private set; }
     public ProfileView? PastProfile { get; private set; }
     public TimelineView? PastTimeline { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(Guid id, string? asOf, int? historyPage, int? timelinePage, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(Guid id, string? asOf, string? effectiveOn, int? historyPage, int? timelinePage, CancellationToken ct)
     {
         // Only a practitioner's stream has a profile: anything else is 404, as the API answers.
         var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
@@ -42,21 +44,24 @@ public sealed class PractitionerModel(IQuerySession session, TimeProvider clock)
         Now = ListPage<TimelineEntry>.Of(Timeline.Entries.AsEnumerable().Reverse().ToList(), TimelinePageSize, timelinePage);
 
         AsOf = string.IsNullOrWhiteSpace(asOf) ? null : asOf.Trim();
-        if (AsOf is null) return Page();
-        if (GetPastTimelineEndpoint.Validate(AsOf, null, clock) is HttpValidationProblemDetails invalid)
+        EffectiveOn = string.IsNullOrWhiteSpace(effectiveOn) ? null : effectiveOn.Trim();
+        if (AsOf is null && EffectiveOn is null) return Page();
+        if (GetPastProfileEndpoint.Validate(AsOf, EffectiveOn, clock) is HttpValidationProblemDetails invalid)
         {
             AsOfError = string.Join(" ", invalid.Errors.SelectMany(e => e.Value));
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
-        PastProfile = WebRead.Value<ProfileView>(await GetPastProfileEndpoint.Get(id, AsOf, null, session, ct));
-        PastTimeline = WebRead.Value<TimelineView>(await GetPastTimelineEndpoint.Get(id, AsOf, session, ct));
+        PastProfile = WebRead.Value<ProfileView>(await GetPastProfileEndpoint.Get(id, AsOf, EffectiveOn, session, ct));
+        // The API keeps no timeline by business date, so a business date shows the profile alone.
+        if (AsOf is not null)
+            PastTimeline = WebRead.Value<TimelineView>(await GetPastTimelineEndpoint.Get(id, AsOf, session, ct));
         if (PastProfile is null) AsOfError = "The practitioner was not on record yet at that instant.";
         return Page();
     }
 
     // Not "page": Razor Pages keeps that route value for the page's own name.
-    private string Link(int historyPage, int timelinePage) => Url.Page("/Audit/Practitioner", new { id = Profile.Id, asOf = AsOf, historyPage, timelinePage })!;
+    private string Link(int historyPage, int timelinePage) => Url.Page("/Audit/Practitioner", new { id = Profile.Id, asOf = AsOf, effectiveOn = EffectiveOn, historyPage, timelinePage })!;
 
     public Pager HistoryPager => new("History pages",
         History.HasPrevious ? Link(History.Number - 1, Now.Number) : null, "Older events",
