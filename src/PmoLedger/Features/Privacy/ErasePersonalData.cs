@@ -34,30 +34,23 @@ public static class ErasePersonalDataEndpoint
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Post(Guid id, ErasePersonalData command, IDocumentStore store, KeyRing keys,
-        ClaimsPrincipal user, CancellationToken ct)
+        ClaimsPrincipal user, ILogger<ErasePersonalData> logger, CancellationToken ct)
     {
-        // A write racing the erasure moves the stream on: decide again on the new state.
-        for (var attempt = 1; ; attempt++)
+        // A write racing the erasure moves the stream on: the one retry loop decides again on the new state.
+        var refused = await WriteConflicts.Retry<IResult?>(async () =>
         {
-            await using var session = store.LightweightSession();
-            session.LastModifiedBy = user.Identity?.Name;
+            await using var session = WriteConflicts.OpenSession(store, user.Identity?.Name);
             var stream = await session.Events.FetchForWriting<Practitioner>(id, ct);
             if (stream.Aggregate is null) return Results.Problem(Problems.NotFound($"No practitioner {id}."));
-
-            if (Decide(await keys.ExistsAsync(id, ct), command) is not { } erased) break;
+            if (Decide(await keys.ExistsAsync(id, ct), command) is not { } erased) return null;
             stream.AppendOne(erased);
             keys.Destroy(session, id);
             session.DeleteWhere<PractitionerEmail>(x => x.PractitionerId == id);
-            try
-            {
-                await session.SaveChangesAsync(ct);
-                keys.Forget(id);
-                break;
-            }
-            catch (ConcurrencyException) when (attempt < 3)
-            {
-            }
-        }
+            await session.SaveChangesAsync(ct);
+            keys.Forget(id);
+            return null;
+        }, () => Results.Problem(Problems.Conflict("The practitioner's record was busy; nothing was erased. Retry the request.")), logger, ct);
+        if (refused is not null) return refused;
 
         // Also run when the erasure was already recorded, so a retry completes one interrupted after its commit.
         await RefreshReadModelsAsync(store, id, ct);
