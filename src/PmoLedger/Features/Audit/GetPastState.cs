@@ -1,3 +1,4 @@
+using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Audit;
@@ -95,5 +96,30 @@ public static class GetPastTimelineEndpoint
         return timeline is null
             ? Results.Problem(Problems.NotFound($"No practitioner {id} on record at that time."))
             : Results.Ok(TimelineView.From(timeline));
+    }
+}
+
+public static class GetPastCpdLedgerEndpoint
+{
+    public static ProblemDetails Validate(string? asOf, TimeProvider clock)
+    {
+        var problems = new Problems();
+        PointInTime.Parse(asOf, null, allowEffectiveOn: false, problems)?.NotInFuture(clock.GetUtcNow(), problems);
+        return problems.ToProblem();
+    }
+
+    [EndpointSummary("Read a CPD ledger as it stood")]
+    [EndpointDescription("Auditors. `asOf` is an instant, not in the future. Cross-attestation is derived from the events recorded by then, so it reads as the live ledger did at that instant.")]
+    [ProducesResponseType<CpdLedgerView>(200)]
+    [WolverineGet("/api/audit/practitioners/{id}/cpd", OperationId = "getAuditCpdLedger")]
+    [Authorize(Roles = Roles.Auditor)]
+    public static async Task<IResult> Get(Guid id, string? asOf, IQuerySession session, CancellationToken ct)
+    {
+        var at = PointInTime.Parse(asOf, null, allowEffectiveOn: false, new Problems())!;
+        var events = await PastState.PractitionerEventsAsync(session, id, at.AsOf, ct);
+        var ledger = events is null ? null : PastState.Fold(new CpdLedgerProjection(), id, events);
+        return ledger is null
+            ? Results.Problem(Problems.NotFound($"No practitioner {id} on record at that time."))
+            : Results.Ok(CpdLedgerView.From(ledger));
     }
 }

@@ -67,7 +67,10 @@ public static class CertificationRules
     public const int CycleYears = 3;
     public const int RenewalDueDays = 90;
 
-    public static DateOnly RenewByFrom(DateOnly cycleStart) => cycleStart.AddYears(CycleYears);
+    /// <summary>A cycle's length is that of the CPD rule version in force on its first day (three years under axelos-2024).</summary>
+    public static DateOnly RenewByFrom(DateOnly cycleStart) => cycleStart.AddMonths(CpdRuleSet.InForceOn(cycleStart).CycleMonths);
+
+    public static string RuleVersionFor(DateOnly cycleStart) => CpdRuleSet.InForceOn(cycleStart).Version;
 
     /// <summary>
     /// The certification events implied by new facts (not yet applied to <paramref name="state"/>), as of
@@ -131,7 +134,7 @@ public static class CertificationRules
         var lapsed = passedOn >= cycle.RenewBy;
         var start = lapsed ? passedOn : cycle.RenewBy;
         yield return new CertificationRenewed(certification.CertificationId, certification.Code, RenewalBasis.ExamPass, passedOn,
-            start, RenewByFrom(start), CpdRuleSet.Current.Version, completion.CompletionId, AfterExpiry: lapsed);
+            start, RenewByFrom(start), RuleVersionFor(start), completion.CompletionId, AfterExpiry: lapsed);
     }
 
     /// <summary>
@@ -149,7 +152,7 @@ public static class CertificationRules
                 var result = CpdScheme.Evaluate(CpdRuleSet.Named(cycle.RuleVersion), entries, cycle.Start, cycle.RenewBy);
                 if (result.Met)
                 {
-                    cycle = new CertificationCycle(cycle.RenewBy, RenewByFrom(cycle.RenewBy), CpdRuleSet.Current.Version);
+                    cycle = new CertificationCycle(cycle.RenewBy, RenewByFrom(cycle.RenewBy), RuleVersionFor(cycle.RenewBy));
                     yield return new CertificationRenewed(certification.CertificationId, certification.Code, RenewalBasis.Cpd,
                         result.MetOn!.Value, cycle.Start, cycle.RenewBy, cycle.RuleVersion, null, AfterExpiry: false);
                     continue;

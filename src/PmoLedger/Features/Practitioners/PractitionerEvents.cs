@@ -60,9 +60,10 @@ public sealed record CompletionRevoked(Guid CompletionId, Guid ProviderId, strin
     DateOnly IBusinessEvent.OccurredOn => RevokedOn;
 }
 
+/// <summary>CourseCode (optional) names the course the activity was, so a provider's completion can attest it.</summary>
 public sealed record CpdActivityLogged(
     Guid ActivityId, CpdCategory Category, decimal Points, PersonalText Title, PersonalText Reflection, DateOnly OccurredOn,
-    PersonalText? EvidenceUrl) : IBusinessEvent;
+    PersonalText? EvidenceUrl, string? CourseCode = null) : IBusinessEvent;
 
 /// <summary>A provider (or an admin) recorded a certification. RuleVersion is the CPD scheme its first cycle runs under.</summary>
 public sealed record CertificationAwarded(

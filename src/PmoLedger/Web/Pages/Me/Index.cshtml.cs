@@ -21,7 +21,7 @@ public sealed class IndexModel(IQuerySession session, TimeProvider clock) : Page
         if (profile is null) return NotFound();
         Profile = ProfileView.From(profile, Today);
         Chart = CareerChart.For(profile.Roles, Today);
-        Cpd = WebRead.Value<CpdLedgerView>(await GetCpdLedgerEndpoint.Get(id, session, ct)) ?? new CpdLedgerView(id, CpdRuleSet.Current.Version, [], []);
+        Cpd = WebRead.Value<CpdLedgerView>(await GetCpdLedgerEndpoint.Get(id, null, session, ct)) ?? new CpdLedgerView(id, CpdRuleSet.Current.Version, [], []);
         var timeline = await session.LoadAsync<Timeline>(id, ct);
         Latest = timeline is null ? [] : timeline.Entries.AsEnumerable().Reverse().Take(6).ToList();
         return Page();
