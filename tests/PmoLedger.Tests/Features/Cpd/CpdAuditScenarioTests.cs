@@ -365,23 +365,35 @@ public class CpdAuditScenarioTests(AppFixture fixture) : ProgressionContext(fixt
     }
 
     [Fact]
-    public async Task a_rejection_that_unmeets_a_cycle_lets_the_certification_expire_at_renew_by()
+    public async Task a_rejected_activity_no_longer_counts_towards_renewal()
     {
-        // Renew-by has passed with the cycle met by the activity under audit; rejecting it settles the certification as expired.
-        Today(On("2026-06-15"));
+        // Periods one and two are met; the activity under audit is what meets period one.
+        Today(On("2027-12-01"));
         var id = await RegisterPractitioner();
         await Award(id, "P3O-F", On("2025-01-10"));
         var activity = await LogCourse(id, 15, On("2025-05-11"), null, "professional-experience", "Ran the portfolio review");
+        await LogCourse(id, 5, On("2025-05-12"), null, "community");
+        await LogCourse(id, 15, On("2026-05-11"), null, "professional-experience");
+        await LogCourse(id, 5, On("2026-05-12"), null, "community");
         await OpenCampaign(new { name = "Spot check", periodFrom = On("2025-05-11"), periodTo = On("2025-05-11"), sampleSize = 1 });
         var audit = (await Get<JsonElement>($"/api/practitioners/{id}/cpd-audits", PractitionerToken(id)))[0].GetProperty("id").GetGuid();
-        Today(On("2028-01-11"));
 
         await Host.ExecuteAndWaitAsync(async (IMessageContext _) => await As(AuditorToken, s =>
         {
             s.Post.Json(new { decision = "rejected", reason = "Not evidenced." }).ToUrl($"/api/audit/cpd-audits/{audit}/activities/{activity}/decision");
             s.StatusCodeShouldBe(204);
         }), 30_000);
-        Entries(await TimelineOf(id), "certification-expired").ShouldHaveSingleItem();
+        FirstPeriod(await Ledger(id)).GetProperty("met").GetBoolean().ShouldBeFalse();
+
+        // Period three's points would complete the cycle had the rejected activity still counted: no renewal.
+        await LogCourse(id, 15, On("2027-05-11"), null, "professional-experience");
+        await LogCourse(id, 5, On("2027-05-12"), null, "community");
+        var cycle = (await Ledger(id)).GetProperty("cycles").EnumerateArray().ShouldHaveSingleItem();
+        cycle.GetProperty("met").GetBoolean().ShouldBeFalse();
+        cycle.GetProperty("periods").EnumerateArray().Select(p => p.GetProperty("met").GetBoolean()).ShouldBe([false, true, true]);
+        Entries(await TimelineOf(id), "certification-renewed").ShouldBeEmpty();
+        var profile = await Get<JsonElement>($"/api/practitioners/{id}");
+        profile.GetRawText().ShouldContain("renewal-due");
     }
 
     [Fact]
