@@ -25,6 +25,7 @@ public class CpdAuditPagesTests(BrowserFixture fixture) : BrowserContext(fixture
         await AddAuditor();
         var priya = await Fixture.PractitionerIdOf(Practitioner);
         var today = Fixture.Clock.Today;
+        byte[] minutes = [.. "%PDF-1.4\n% minutes of the board\n"u8.ToArray(), .. Enumerable.Range(0, 300).Select(i => (byte)i), .. "\n%%EOF"u8.ToArray()];
 
         // The auditor opens a campaign over every practitioner with CPD in the last two years.
         await SignIn(CampaignAuditor);
@@ -57,7 +58,7 @@ public class CpdAuditPagesTests(BrowserFixture fixture) : BrowserContext(fixture
         await activity.GetByLabel("Note").FillAsync("Terms of reference and the first board's minutes.");
         await activity.GetByLabel("File (PDF, PNG or JPEG, at most 10 MB)").SetInputFilesAsync(new FilePayload
         {
-            Name = "board-minutes.pdf", MimeType = "application/pdf", Buffer = [.. "%PDF-1.4\n% minutes\n%%EOF"u8.ToArray()]
+            Name = "board-minutes.pdf", MimeType = "application/pdf", Buffer = minutes
         });
         await activity.GetByRole(AriaRole.Button, new() { Name = "Send evidence" }).ClickAsync();
         await Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync("Your evidence is sent");
@@ -72,7 +73,9 @@ public class CpdAuditPagesTests(BrowserFixture fixture) : BrowserContext(fixture
         await Page.GetByRole(AriaRole.Link, new() { Name = priya.ToString() }).ClickAsync();
         var review = Page.Locator("ul.audit-activities > li", new() { HasText = "Set up a benefits realisation review board" });
         await Expect(review).ToContainTextAsync("Terms of reference and the first board's minutes.");
-        await Expect(review.GetByRole(AriaRole.Link, new() { Name = "board-minutes.pdf" })).ToBeVisibleAsync();
+        var download = review.GetByRole(AriaRole.Link, new() { NameRegex = new System.Text.RegularExpressions.Regex(@"^evidence-.*\.pdf$") });
+        var file = await Context.APIRequest.GetAsync((await download.GetAttributeAsync("href"))!);
+        (await file.BodyAsync()).ShouldBe(minutes);
         await CheckPage();
         await review.GetByLabel("Reject (it stops counting)").CheckAsync();
         await review.GetByLabel("Reason").FillAsync("The minutes do not name the practitioner.");

@@ -26,8 +26,11 @@ public sealed record CpdAuditStarted(Guid AuditId, Guid CampaignId, string Campa
     DateOnly IBusinessEvent.OccurredOn => StartedOn;
 }
 
-/// <summary>An uploaded file, described in the event so the hash chain covers it; the bytes are kept sealed beside the log.</summary>
-public sealed record EvidenceFile(string Sha256, long Size, string ContentType, string FileName);
+/// <summary>
+/// An uploaded file, described in the event so the hash chain covers it; the bytes are kept sealed beside the log.
+/// The name it was uploaded under is not kept: it may say who the person is, and the content type names it well enough.
+/// </summary>
+public sealed record EvidenceFile(string Sha256, long Size, string ContentType);
 
 public sealed record CpdEvidenceSubmitted(Guid AuditId, Guid EvidenceId, Guid ActivityId, PersonalText Note, PersonalText? EvidenceUrl,
     EvidenceFile? File, DateOnly SubmittedOn) : ICpdAuditEvent, IBusinessEvent

@@ -107,7 +107,7 @@ public static class SubmitCpdEvidenceEndpoint
                     Status = StatusCodes.Status415UnsupportedMediaType, Title = "Unsupported evidence file",
                     Detail = "'file' is not a PDF, PNG or JPEG by its content (whatever its name or declared type says). Nothing was recorded."
                 });
-            file = new EvidenceFile(EvidenceFiles.Sha256(content), content.Length, type, Path.GetFileName(upload.FileName));
+            file = new EvidenceFile(EvidenceFiles.Sha256(content), content.Length, type);
         }
 
         var key = keys.Find(id);
@@ -154,7 +154,7 @@ public static class GetCpdEvidenceEndpoint
         return Results.File(content, file.ContentType, $"evidence-{evidenceId}{Extension(file.ContentType)}");
     }
 
-    private static string Extension(string contentType) => contentType switch
+    public static string Extension(string contentType) => contentType switch
     {
         "application/pdf" => ".pdf",
         "image/png" => ".png",

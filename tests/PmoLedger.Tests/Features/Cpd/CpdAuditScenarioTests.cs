@@ -290,7 +290,7 @@ public class CpdAuditScenarioTests(AppFixture fixture) : ProgressionContext(fixt
         {
             var submitted = (await session.Events.FetchStreamAsync(id)).Select(e => e.Data).OfType<PmoLedger.Features.Cpd.CpdEvidenceSubmitted>().Single();
             submitted.File!.ShouldBe(new PmoLedger.Features.Cpd.EvidenceFile(Convert.ToHexStringLower(SHA256.HashData(Pdf)), Pdf.Length,
-                "application/pdf", "certificate.pdf"));
+                "application/pdf"));
         }
 
         foreach (var token in new[] { PractitionerToken(id), AuditorToken })
