@@ -188,8 +188,7 @@ public static class CpdAuditCampaignRoutes
     [Authorize(Roles = Roles.Auditor)]
     public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
     {
-        var campaign = await session.LoadAsync<CpdAuditCampaign>(id, ct);
-        if (campaign is null) return Results.Problem(Problems.NotFound($"No CPD audit campaign {id}."));
+        if (await session.LoadAsync<CpdAuditCampaign>(id, ct) is not { } campaign) return NoSuchCampaign(id);
         var audits = await session.Query<CpdAudit>().Where(a => a.CampaignId == id).ToListAsync(ct);
         return Results.Ok(new CampaignView(campaign.Opened, audits.OrderBy(a => campaign.Opened.Selected.IndexOf(a.PractitionerId))
             .Select(a => new CampaignAuditState(a.Id, a.PractitionerId, a.State, a.Outcome, a.Activities.Count, a.Evidence.Count,
@@ -204,12 +203,13 @@ public static class CpdAuditCampaignRoutes
     [Authorize(Roles = Roles.Auditor)]
     public static async Task<IResult> Reproduce(Guid id, IQuerySession session, CancellationToken ct)
     {
-        var campaign = await session.LoadAsync<CpdAuditCampaign>(id, ct);
-        if (campaign is null) return Results.Problem(Problems.NotFound($"No CPD audit campaign {id}."));
+        if (await session.LoadAsync<CpdAuditCampaign>(id, ct) is not { } campaign) return NoSuchCampaign(id);
         var o = campaign.Opened;
         var population = await CampaignPopulation.ReadAsync(session, o.PeriodFrom, o.PeriodTo, o.PopulationSequence, ct);
         return Results.Ok(Compare(o, population));
     }
+
+    private static IResult NoSuchCampaign(Guid id) => Results.Problem(Problems.NotFound($"No CPD audit campaign {id}."));
 
     /// <summary>Pure: the recorded campaign against the population read again.</summary>
     public static Reproduction Compare(CpdAuditCampaignOpened recorded, IReadOnlyList<SampledPractitioner> population)

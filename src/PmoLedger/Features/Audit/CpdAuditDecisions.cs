@@ -22,11 +22,15 @@ public static class CpdAuditRules
     }
 
     /// <summary>Pure: the conclusion, or why it cannot be drawn yet.</summary>
-    public static (CpdAuditConcluded? Concluded, ProblemDetails? Problem) Conclude(CpdAudit audit, DateOnly today)
+    public static (CpdAuditConcluded? Concluded, ProblemDetails? Problem) Conclude(CpdAudit audit, DateTimeOffset now)
     {
         if (audit.Outcome is not null) return (null, Problems.Conflict($"CPD audit {audit.Id} was already concluded ({audit.Outcome.Value.Wire()})."));
-        return audit.OutcomeNow() is { } outcome
-            ? (new CpdAuditConcluded(audit.Id, outcome, today), null)
+        var outcome = audit.OutcomeNow();
+        // No response is a finding only once the practitioner's time is up.
+        if (outcome == AuditOutcome.NoResponse && now < audit.DueBy)
+            return (null, Problems.Conflict($"No evidence has come yet, and the practitioner has until {audit.DueBy.UtcDateTime:yyyy-MM-dd HH:mm} UTC to send it."));
+        return outcome is { } found
+            ? (new CpdAuditConcluded(audit.Id, found, Clock.DayOf(now)), null)
             : (null, Problems.Conflict("Evidence came for this audit: decide every activity under audit before concluding " +
                                        $"({audit.Activities.Count(a => audit.Decisions.All(d => d.ActivityId != a))} still undecided)."));
     }
@@ -73,6 +77,7 @@ public static class DecideCpdActivityEndpoint
 
     [EndpointSummary("Decide an activity under CPD audit")]
     [EndpointDescription("Auditors. `{decision: accepted | rejected, reason}` (a reason is required to reject). A rejected activity stays recorded and stops counting at once; certifications are settled again.")]
+    [ProducesResponseType(204)]
     [WolverinePost("/api/audit/cpd-audits/{auditId}/activities/{activityId}/decision", OperationId = "decideCpdActivity")]
     [Authorize(Roles = Roles.Auditor)]
     public static async Task<(IResult, OutgoingMessages)> Post(Guid auditId, Guid activityId, DecideCpdActivity command, IDocumentSession session,
@@ -93,14 +98,15 @@ public static class DecideCpdActivityEndpoint
 public static class ConcludeCpdAuditEndpoint
 {
     [EndpointSummary("Conclude a CPD audit")]
-    [EndpointDescription("Auditors. The outcome follows from the record: `failed` if any activity was rejected, `passed` if all were accepted, `no-response` if no evidence came.")]
+    [EndpointDescription("Auditors. The outcome follows from the record: `failed` if any activity was rejected, `passed` if all were accepted, `no-response` if no evidence came by dueBy.")]
+    [ProducesResponseType(204)]
     [WolverinePost("/api/audit/cpd-audits/{auditId}/conclude", OperationId = "concludeCpdAudit")]
     [Authorize(Roles = Roles.Auditor)]
     public static async Task<IResult> Post(Guid auditId, IDocumentSession session, TimeProvider clock, CancellationToken ct)
     {
         var audit = await session.LoadAsync<CpdAudit>(auditId, ct);
         if (audit is null) return Results.Problem(Problems.NotFound($"No CPD audit {auditId}."));
-        var (concluded, problem) = CpdAuditRules.Conclude(audit, clock.Today());
+        var (concluded, problem) = CpdAuditRules.Conclude(audit, clock.GetUtcNow());
         if (problem is not null) return Results.Problem(problem);
         var stream = await session.Events.FetchForWriting<Practitioner>(audit.PractitionerId, ct);
         stream.AppendOne(concluded!);

@@ -130,6 +130,8 @@ public static class GetCpdEvidenceEndpoint
 
     [EndpointSummary("Download an evidence file")]
     [EndpointDescription("The practitioner and auditors. The bytes exactly as uploaded; their SHA-256 is in the CpdEvidenceSubmitted event.")]
+    [ProducesResponseType<byte[]>(200, "application/pdf", "image/png", "image/jpeg")]
+    [ProducesResponseType<ProblemDetails>(410, "application/problem+json")]
     [WolverineGet("/api/practitioners/{id}/cpd-audits/{auditId}/evidence/{evidenceId}", OperationId = "getCpdEvidence")]
     public static async Task<IResult> Get(Guid id, Guid auditId, Guid evidenceId, IQuerySession session, KeyRing keys, CancellationToken ct)
     {

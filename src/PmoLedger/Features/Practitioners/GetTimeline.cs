@@ -91,6 +91,13 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
             case CertificationRenewed r:
                 timeline.Add(e, r.RenewedOn, "certification-renewed", Describe(r, timeline.NameOf(r.CertificationId, r.Code)), r.CertificationId);
                 break;
+            case CertificationRenewalWithdrawn w:
+                foreach (var entry in timeline.Entries.Where(x => x.Ref == w.CertificationId && x.Kind == "certification-renewed").TakeLast(1))
+                    entry.Status = "withdrawn";
+                timeline.Add(e, w.WithdrawnOn, "certification-renewal-withdrawn",
+                    $"The CPD renewal of {timeline.NameOf(w.CertificationId, w.Code)} was withdrawn: a CPD audit rejected an activity the cycle " +
+                    $"needed. Renew by {w.ReinstatedRenewBy:yyyy-MM-dd}.", w.CertificationId);
+                break;
             case CertificationExpired x:
                 timeline.Add(e, x.ExpiredOn, "certification-expired",
                     $"{timeline.NameOf(x.CertificationId, x.Code)} expired: it was not renewed by {x.ExpiredOn:yyyy-MM-dd}.", x.CertificationId);

@@ -84,6 +84,16 @@ public sealed record CertificationRenewed(
     DateOnly IBusinessEvent.OccurredOn => RenewedOn;
 }
 
+/// <summary>
+/// A renewal by CPD no longer stands: the cycle it closed was met only with an activity a CPD audit has since rejected.
+/// The cycle that renewal started is withdrawn; the previous one (to ReinstatedRenewBy) is current again.
+/// </summary>
+public sealed record CertificationRenewalWithdrawn(Guid CertificationId, string Code, DateOnly WithdrawnCycleStart, DateOnly ReinstatedRenewBy,
+    DateOnly WithdrawnOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => WithdrawnOn;
+}
+
 /// <summary>The certification reached its renewBy date without being renewed.</summary>
 public sealed record CertificationExpired(Guid CertificationId, string Code, DateOnly ExpiredOn) : IBusinessEvent
 {

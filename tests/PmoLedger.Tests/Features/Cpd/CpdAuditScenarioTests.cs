@@ -397,6 +397,39 @@ public class CpdAuditScenarioTests(AppFixture fixture) : ProgressionContext(fixt
     }
 
     [Fact]
+    public async Task a_renewal_by_cpd_that_stood_on_a_rejected_activity_is_withdrawn_and_the_certification_follows()
+    {
+        Today(On("2024-12-01"));
+        var id = await RegisterPractitioner();
+        await Award(id, "P3O-F", On("2022-01-10"));
+        var activity = await LogCourse(id, 15, On("2022-05-11"), null, "professional-experience", "Ran the portfolio review");
+        foreach (var year in new[] { 2022, 2023, 2024 })
+        {
+            if (year > 2022) await LogCourse(id, 15, new DateOnly(year, 5, 11), null, "professional-experience");
+            await LogCourse(id, 5, new DateOnly(year, 5, 12), null, "community");
+        }
+        Entries(await TimelineOf(id), "certification-renewed").ShouldHaveSingleItem();
+        await OpenCampaign(new { name = "Spot check", periodFrom = On("2022-05-11"), periodTo = On("2022-05-11"), sampleSize = 1 });
+        var audit = (await Get<JsonElement>($"/api/practitioners/{id}/cpd-audits", PractitionerToken(id)))[0].GetProperty("id").GetGuid();
+        Today(On("2025-06-01"));
+
+        await Host.ExecuteAndWaitAsync(async (IMessageContext _) => await As(AuditorToken, s =>
+        {
+            s.Post.Json(new { decision = "rejected", reason = "Not evidenced." }).ToUrl($"/api/audit/cpd-audits/{audit}/activities/{activity}/decision");
+            s.StatusCodeShouldBe(204);
+        }), 30_000);
+
+        // The renewal stays in the history, marked withdrawn; the first cycle is current again, and its renewBy has passed.
+        var timeline = await TimelineOf(id);
+        Entries(timeline, "certification-renewed").Single().Str("status").ShouldBe("withdrawn");
+        Entries(timeline, "certification-renewal-withdrawn").Single().Str("summary").ShouldContain("rejected an activity");
+        Entries(timeline, "certification-expired").ShouldHaveSingleItem();
+        var cycle = (await Ledger(id)).GetProperty("cycles").EnumerateArray().ShouldHaveSingleItem();
+        (cycle.Str("renewBy"), cycle.Str("status"), cycle.GetProperty("met").GetBoolean()).ShouldBe(("2025-01-10", "expired", false));
+        (await Get<JsonElement>($"/api/practitioners/{id}")).GetRawText().ShouldContain("\"expired\"");
+    }
+
+    [Fact]
     public async Task overdue_is_recorded_at_due_by_by_a_durable_scheduled_message()
     {
         var (id, audit, _) = await OneAudit(responseDays: 1);
