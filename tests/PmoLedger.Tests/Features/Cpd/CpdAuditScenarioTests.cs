@@ -378,11 +378,7 @@ public class CpdAuditScenarioTests(AppFixture fixture) : ProgressionContext(fixt
         await OpenCampaign(new { name = "Spot check", periodFrom = On("2025-05-11"), periodTo = On("2025-05-11"), sampleSize = 1 });
         var audit = (await Get<JsonElement>($"/api/practitioners/{id}/cpd-audits", PractitionerToken(id)))[0].GetProperty("id").GetGuid();
 
-        await Host.ExecuteAndWaitAsync(async (IMessageContext _) => await As(AuditorToken, s =>
-        {
-            s.Post.Json(new { decision = "rejected", reason = "Not evidenced." }).ToUrl($"/api/audit/cpd-audits/{audit}/activities/{activity}/decision");
-            s.StatusCodeShouldBe(204);
-        }), 30_000);
+        await RejectAndSettle(audit, activity);
         FirstPeriod(await Ledger(id)).GetProperty("met").GetBoolean().ShouldBeFalse();
 
         // Period three's points would complete the cycle had the rejected activity still counted: no renewal.
@@ -413,11 +409,7 @@ public class CpdAuditScenarioTests(AppFixture fixture) : ProgressionContext(fixt
         var audit = (await Get<JsonElement>($"/api/practitioners/{id}/cpd-audits", PractitionerToken(id)))[0].GetProperty("id").GetGuid();
         Today(On("2025-06-01"));
 
-        await Host.ExecuteAndWaitAsync(async (IMessageContext _) => await As(AuditorToken, s =>
-        {
-            s.Post.Json(new { decision = "rejected", reason = "Not evidenced." }).ToUrl($"/api/audit/cpd-audits/{audit}/activities/{activity}/decision");
-            s.StatusCodeShouldBe(204);
-        }), 30_000);
+        await RejectAndSettle(audit, activity);
 
         // The renewal stays in the history, marked withdrawn; the first cycle is current again, and its renewBy has passed.
         var timeline = await TimelineOf(id);
@@ -459,6 +451,13 @@ public class CpdAuditScenarioTests(AppFixture fixture) : ProgressionContext(fixt
         });
         (await Get<JsonElement>($"/api/practitioners/{id}/cpd-audits", PractitionerToken(id)))[0].Str("outcome").ShouldBe("no-response");
     }
+
+    /// <summary>Rejects an activity and waits for the certifications to be settled again (the cascaded message), not for a time.</summary>
+    private Task RejectAndSettle(Guid audit, Guid activity) => Host.ExecuteAndWaitAsync(async (IMessageContext _) => await As(AuditorToken, s =>
+    {
+        s.Post.Json(new { decision = "rejected", reason = "Not evidenced." }).ToUrl($"/api/audit/cpd-audits/{audit}/activities/{activity}/decision");
+        s.StatusCodeShouldBe(204);
+    }), 30_000);
 
     private static async Task<int> Sql(string sql)
     {
