@@ -61,6 +61,9 @@ public static class SubmitCpdEvidenceEndpoint
     [ProducesResponseType<EvidenceCreated>(201)]
     [WolverinePost("/api/practitioners/{id}/cpd-audits/{auditId}/evidence", OperationId = "submitCpdEvidence")]
     [RequestSizeLimit(EvidenceFiles.MaxBytes + 256 * 1024)]
+    [ProducesResponseType<ProblemDetails>(400, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(413, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(415, "application/problem+json")]
     public static async Task<IResult> Post(Guid id, Guid auditId, HttpRequest request, IDocumentSession session, KeyRing keys, TimeProvider clock,
         CancellationToken ct)
     {
