@@ -14,6 +14,7 @@ public sealed class CpdAuditModel(IQuerySession session, IDocumentSession writer
     public IDictionary<string, string[]> Errors { get; private set; } = new Dictionary<string, string[]>();
     public Guid? FailedActivity { get; private set; }
     public string? Done { get; private set; }
+    public string PractitionerName { get; private set; } = "";
 
     public Task<IActionResult> OnGetAsync(Guid id, string? done, CancellationToken ct)
     {
@@ -62,6 +63,8 @@ public sealed class CpdAuditModel(IQuerySession session, IDocumentSession writer
         var audit = WebRead.Value<CpdAudit>(await GetCpdAuditEndpoint.Get(id, session, ct));
         if (audit is null) return NotFound();
         Audit = audit;
+        PractitionerName = (await session.LoadAsync<PmoLedger.Features.Practitioners.PractitionerProfile>(audit.PractitionerId, ct))?.FullName
+                           ?? audit.PractitionerId.ToString();
         var ledger = await session.LoadAsync<CpdLedger>(audit.PractitionerId, ct);
         Titles = ledger?.Entries.ToDictionary(e => e.Id, e => $"{e.Title} ({e.OccurredOn:yyyy-MM-dd}, {e.Points:0.#} points of {e.Category.Wire()})")
                  ?? new Dictionary<Guid, string>();

@@ -42,6 +42,7 @@ public sealed class CpdCampaignsModel(IQuerySession session, IDocumentSession wr
     public IReadOnlyList<CampaignSummary> Campaigns { get; private set; } = [];
     public CampaignView? Campaign { get; private set; }
     public Reproduction? Reproduction { get; private set; }
+    public IReadOnlyDictionary<Guid, string> Names { get; private set; } = new Dictionary<Guid, string>();
 
     [BindProperty]
     public CampaignForm Form { get; set; } = new();
@@ -54,6 +55,9 @@ public sealed class CpdCampaignsModel(IQuerySession session, IDocumentSession wr
         {
             Campaign = WebRead.Value<CampaignView>(await CpdAuditCampaignRoutes.Get(campaignId, session, ct));
             if (Campaign is null) return NotFound();
+            var profiles = await session.LoadManyAsync<PmoLedger.Features.Practitioners.PractitionerProfile>(ct,
+                Campaign.Audits.Select(a => a.PractitionerId).ToArray());
+            Names = profiles.ToDictionary(p => p.Id, p => p.FullName);
             return Page();
         }
         return await List(ct);
