@@ -5,6 +5,7 @@ using Marten;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using PmoLedger;
 using PmoLedger.Features.Completions;
+using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Demo;
 using PmoLedger.Features.Providers;
 using PmoLedger.Features.Xapi;
@@ -92,6 +93,7 @@ try
     // After Marten's schema migration, before anything reads or writes personal data.
     builder.Services.AddHostedService<PrivacyStartupCheck>();
     builder.Services.AddXapi();
+    builder.Services.AddCpdRuleVersions(configuration);
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
 
     var app = builder.Build();

@@ -32,6 +32,15 @@ public sealed class AppFixture : IAsyncLifetime
 {
     public const string DefaultConnection = "Host=127.0.0.1;Port=5433;Database=pmoledger_test;Username=pmoledger;Password=pmoledger";
 
+    public const string TestRuleVersionName = "test-2090";
+
+    private static readonly (string, string)[] TestRuleVersion =
+    [
+        ("Version", TestRuleVersionName), ("EffectiveFrom", "2090-01-01"), ("PeriodsPerCycle", "3"), ("PeriodMonths", "12"),
+        ("PeriodMinimum", "30"), ("CategoryMinimums__professional-experience", "10"), ("CategoryCaps__professional-education", "15"),
+        ("CategoryCaps__community", "15"), ("ActivityMinPoints", "0.5"), ("ActivityMaxPoints", "15"), ("ActivityPointStep", "0.5")
+    ];
+
     public IAlbaHost Host { get; private set; } = null!;
     public TestClock Clock { get; } = new();
     public LogCapture Logs { get; } = new();
@@ -48,6 +57,9 @@ public sealed class AppFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("Wolverine__ScheduledJobPollingTime", "00:00:00.500");
         Environment.SetEnvironmentVariable("Marten__DaemonMode", "Solo");
         Environment.SetEnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Development");
+        // A later CPD rule version, as an operator would publish one, far enough ahead to touch no other test.
+        foreach (var (name, value) in TestRuleVersion)
+            Environment.SetEnvironmentVariable($"Cpd__RuleVersions__0__{name}", value);
 
         // Each run starts from an empty ledger: the service refuses to start on data left in plain text by a
         // run of an earlier version (docs/privacy.md), and tests reset the ledger before each test anyway.

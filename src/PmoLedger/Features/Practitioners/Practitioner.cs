@@ -43,8 +43,8 @@ public sealed record Practitioner
             PractitionerDetailsCorrected c => state with { FullName = c.FullName?.Text ?? state.FullName, Email = c.Email?.Text ?? state.Email },
             RoleStarted or RoleEnded => state with { Roles = Career.Fold(state.Roles, e) },
             CareerLevelReached c => state with { Level = c.Level, LevelSince = c.EffectiveOn },
-            TrainingCompleted or CompletionRevoked or CpdActivityLogged => state with { Cpd = CpdFacts.Fold(state.Cpd, e) },
-            CertificationAwarded or CertificationRenewed or CertificationExpired =>
+            TrainingCompleted or CompletionRevoked or CpdActivityLogged or CpdActivityDecided => state with { Cpd = CpdFacts.Fold(state.Cpd, e) },
+            CertificationAwarded or CertificationRenewed or CertificationRenewalWithdrawn or CertificationExpired =>
                 state with { Certifications = CertificationFacts.Fold(state.Certifications, e) },
             GoalSet or GoalAchieved => state with { Goals = PlanFacts.Fold(state.Goals, e) },
             PersonalDataErased => state with { Erased = true },
