@@ -36,20 +36,22 @@ public static class Lrs
     }
 
     /// <summary>The store's part of the Marten configuration (called from LedgerStore).</summary>
-    public static void Configure(StoreOptions opts)
+    public static void Configure(StoreOptions opts, KeyRing keys)
     {
-        opts.Projections.Add<XapiStatementProjection>(ProjectionLifecycle.Inline);
-        opts.Projections.Add<PractitionerMboxHashProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add(new XapiStatementProjection(keys), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new PractitionerMboxHashProjection(keys), ProjectionLifecycle.Inline);
         opts.Schema.For<XapiStatement>()
             .Duplicate(x => x.ProviderId)
             .Duplicate(x => x.Stored)
             .Duplicate(x => x.Verb)
             .Duplicate(x => x.Activity!)
             .Duplicate(x => x.Registration!)
+            .Duplicate(x => x.ActorKeyId)
             .GinIndexJsonData();
         opts.Schema.For<LrsCredential>().Index(x => x.ProviderId);
         opts.Schema.For<XapiDocument>().Duplicate(x => x.ProviderId).Duplicate(x => x.ActivityId!).Duplicate(x => x.AgentKey!);
         opts.Schema.For<PractitionerMboxHash>();
+        opts.Schema.For<XapiActorKey>();
         opts.Schema.For<XapiAttachment>();
     }
 

@@ -227,7 +227,7 @@ public class XapiLrsTests(AppFixture fixture) : XapiContext(fixture)
         var id = await Send(lrs, Statement(Mbox("someone@example.org")));
         await using var session = Store.QuerySession();
         var stored = (await session.Events.FetchStreamAsync(id)).ShouldHaveSingleItem().Data.ShouldBeOfType<XapiStatementStored>();
-        stored.Actor.ShouldContain("mailto:someone@example.org");
+        stored.Actor.Text.ShouldContain("mailto:someone@example.org");
         stored.Statement.ShouldNotContain("someone@example.org");
     }
 
