@@ -21,19 +21,15 @@ public static class Lrs
             .RequireAuthenticatedUser()));
         services.AddScoped<StatementStore>();
         services.AddSingleton<SpokenVersions>();
-        services.AddTransient<IStartupFilter, AlternateSyntaxFirst>();
         return services;
     }
 
-    /// <summary>The alternate request syntax is unwrapped ahead of the whole pipeline, so authentication sees its headers.</summary>
-    private sealed class AlternateSyntaxFirst : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.UseMiddleware<AlternateRequestSyntax>();
-            next(app);
-        };
-    }
+    /// <summary>
+    /// The alternate request syntax: after the exception handler and the body limit (an oversized or broken form gets
+    /// its 413 or 400 problem like any other body), before authentication (which reads the Authorization field the form
+    /// carries) and before routing (which must see the method and parameters the form stands for).
+    /// </summary>
+    public static IApplicationBuilder UseXapiAlternateSyntax(this IApplicationBuilder app) => app.UseMiddleware<AlternateRequestSyntax>();
 
     /// <summary>The store's part of the Marten configuration (called from LedgerStore).</summary>
     public static void Configure(StoreOptions opts, KeyRing keys)
