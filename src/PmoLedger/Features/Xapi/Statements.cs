@@ -494,14 +494,18 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         await using var session = WriteConflicts.OpenSession(store, poster.UserName);
         var targets = statements.Select(s => StatementIndex.Text(s["verb"]?["id"]) == StatementRules.VoidedVerb ? StatementIndex.Text(s["object"]?["id"]) : null)
             .Select(t => Guid.TryParse(t, out var g) ? g : (Guid?)null).ToList();
-        var existing = (await session.LoadManyAsync<XapiStatement>(ct, [.. ids, .. targets.OfType<Guid>()])).ToDictionary(x => x.Id);
-
+        // Every lookup of the batch in one round trip: the statements and their void targets, and whom the actors name.
         var identities = statements.Select(s => ActorIdentity.Of(s["actor"], baseUrl)).ToList();
-        var emails = (await session.LoadManyAsync<PractitionerEmail>(ct, identities.Select(i => i.Email).OfType<string>().Select(keys.EmailLookupKey).Distinct().ToArray()))
-            .ToDictionary(x => x.Id, x => x.PractitionerId);
-        var hashes = (await session.LoadManyAsync<PractitionerMboxHash>(ct, identities.Select(i => i.MboxSha1).OfType<string>().Select(Sha1Key).Distinct().ToArray()))
-            .ToDictionary(x => x.Id, x => x.PractitionerId);
-        var accounts = (await session.LoadManyAsync<PractitionerProfile>(ct, identities.Select(i => i.AccountId).OfType<Guid>().Where(g => g != Guid.Empty).Distinct().ToArray()))
+        var reads = session.CreateBatchQuery();
+        var existingLoad = reads.LoadMany<XapiStatement>().ById([.. ids, .. targets.OfType<Guid>()]);
+        var emailsLoad = reads.LoadMany<PractitionerEmail>().ById(identities.Select(i => i.Email).OfType<string>().Select(keys.EmailLookupKey).Distinct().ToArray());
+        var hashesLoad = reads.LoadMany<PractitionerMboxHash>().ById(identities.Select(i => i.MboxSha1).OfType<string>().Select(Sha1Key).Distinct().ToArray());
+        var accountsLoad = reads.LoadMany<PractitionerProfile>().ById(identities.Select(i => i.AccountId).OfType<Guid>().Where(g => g != Guid.Empty).Distinct().ToArray());
+        await reads.Execute(ct);
+        var existing = (await existingLoad).ToDictionary(x => x.Id);
+        var emails = (await emailsLoad).ToDictionary(x => x.Id, x => x.PractitionerId);
+        var hashes = (await hashesLoad).ToDictionary(x => x.Id, x => x.PractitionerId);
+        var accounts = (await accountsLoad)
             .Where(p => p.Email is not null)   // an erased practitioner's profile keeps no address: no longer matched
             .Select(p => p.Id).ToHashSet();
 

@@ -218,4 +218,32 @@ public class RenewalNoticeTests(AppFixture fixture) : ProgressionContext(fixture
         var export = await (await As(AuditorToken, s => s.Get.Url("/api/audit/events?limit=10000"))).ReadAsTextAsync();
         export.ShouldNotContain(email);
     }
+
+    [Fact]
+    public async Task a_failed_send_records_nothing_and_the_retry_sends_it()
+    {
+        var (id, email, certificationId, renewBy) = await CertifiedTwoYearsTenMonthsAgo();
+        await NotificationsOnce(id, 1);
+        Today(renewBy.AddDays(-30));
+
+        // The pickup folder cannot be created (a file is in its way), as a mail server that is down fails a send.
+        var aside = Fixture.MailDirectory + ".aside";
+        Directory.Move(Fixture.MailDirectory, aside);
+        try
+        {
+            await File.WriteAllTextAsync(Fixture.MailDirectory, "in the way");
+            await Should.ThrowAsync<IOException>(() => Host.Services.CreateScope().ServiceProvider.GetRequiredService<IMessageBus>()
+                .InvokeAsync(new SendRenewalNotice(id, certificationId, renewBy, "renewal-reminder-30")));
+            (await Notifications(id)).Count.ShouldBe(1);
+        }
+        finally
+        {
+            File.Delete(Fixture.MailDirectory);
+            Directory.Move(aside, Fixture.MailDirectory);
+        }
+
+        await Fire(id, certificationId, renewBy, "renewal-reminder-30");
+        (await Notifications(id)).Select(n => n.Str("kind")).ShouldBe(["renewal-reminder-90", "renewal-reminder-30"]);
+        MailsTo(email).Count.ShouldBe(2);
+    }
 }
