@@ -1,5 +1,7 @@
 using System.Globalization;
 using JasperFx.Events;
+using Wolverine.ErrorHandling;
+using Wolverine.Runtime.Handlers;
 
 namespace PmoLedger.Features.Notifications;
 
@@ -58,4 +60,17 @@ public static class GetNotificationsEndpoint
         return Results.Ok(new NotificationsView(id,
             events.Select(e => (NotificationSent)e.Data).Select(n => new NotificationView(n.Kind, n.About, n.SentAt)).ToList()));
     }
+}
+
+/// <summary>
+/// A failed send rolls back (nothing recorded) and is tried again: twice at once-ish, then after a minute, ten minutes
+/// and an hour; then the message goes to the dead letters (wolverine_dead_letters), where admins see it.
+/// </summary>
+public static class NoticeRetries
+{
+    public static void Apply(HandlerChain chain) =>
+        chain.OnAnyException()
+            .RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5))
+            .Then.ScheduleRetry(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1))
+            .Then.MoveToErrorQueue();
 }

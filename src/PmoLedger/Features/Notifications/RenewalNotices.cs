@@ -5,7 +5,6 @@ using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Web;
-using Wolverine.ErrorHandling;
 using Wolverine.Runtime.Handlers;
 
 namespace PmoLedger.Features.Notifications;
@@ -151,11 +150,7 @@ public static class RenewalNoticeMail
 /// </summary>
 public static class SendRenewalNoticeHandler
 {
-    public static void Configure(HandlerChain chain) =>
-        chain.OnAnyException()
-            .RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5))
-            .Then.ScheduleRetry(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1))
-            .Then.MoveToErrorQueue();
+    public static void Configure(HandlerChain chain) => NoticeRetries.Apply(chain);
 
     public static async Task Handle(SendRenewalNotice message, IDocumentStore store, Mailer mailer, WebSettings web, TimeProvider clock, CancellationToken ct)
     {

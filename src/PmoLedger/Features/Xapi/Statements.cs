@@ -5,6 +5,7 @@ using JasperFx.Events;
 using Marten.Events.Aggregation;
 using Microsoft.AspNetCore.WebUtilities;
 using PmoLedger.Features.Completions;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Xapi;
@@ -452,7 +453,7 @@ public static class XapiStatementsEndpoints
 public sealed record StoreResult(IReadOnlyList<Guid> Ids, IResult? Problem);
 
 /// <summary>Stores statements and carries their consequences into the ledger.</summary>
-public sealed class StatementStore(IDocumentStore store, CompletionIntake intake, KeyRing keys, TimeProvider clock, ILogger<StatementStore> logger)
+public sealed class StatementStore(IDocumentStore store, CompletionIntake intake, KeyRing keys, TimeProvider clock, IMessageBus bus, ILogger<StatementStore> logger)
 {
     public async Task<StoreResult> Store(ClaimsPrincipal user, IReadOnlyList<JsonNode?> items, IReadOnlyList<AttachmentPart> parts, string version, string baseUrl, CancellationToken ct)
     {
@@ -476,6 +477,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         var outcome = await WriteConflicts.Retry(() => Attempt(poster, statements, parts, ids, version, baseUrl, ct),
             () => new Attempted(Lrs.Error(409, "The store was busy; nothing was stored. Retry the request."), [], []), logger, ct);
         if (outcome.Problem is not null) return new([], outcome.Problem);
+        if (outcome.FirstUnmappedToday) await bus.ScheduleAll([ProviderDigest.Schedule(poster.ProviderId, clock.GetUtcNow())]);
 
         if (outcome.Mapped.Count > 0)
         {
@@ -487,7 +489,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         return new(ids, null);
     }
 
-    private sealed record Attempted(IResult? Problem, List<IntakeItem> Mapped, List<(Guid Voiding, Guid Target)> Voided);
+    private sealed record Attempted(IResult? Problem, List<IntakeItem> Mapped, List<(Guid Voiding, Guid Target)> Voided, bool FirstUnmappedToday = false);
 
     private async Task<Attempted> Attempt(Poster poster, List<JsonObject> statements, IReadOnlyList<AttachmentPart> parts, List<Guid> ids, string version, string baseUrl, CancellationToken ct)
     {
@@ -527,6 +529,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         var mapped = new List<IntakeItem>();
         var voided = new List<(Guid, Guid)>();
         var staged = false;
+        var unmapped = false;
         for (var i = 0; i < statements.Count; i++)
         {
             var statement = statements[i];
@@ -566,6 +569,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             {
                 var mapping = StatementMapping.Map(statement, whom[i], Clock.DayOf(now));
                 reason = mapping.Reason;
+                unmapped |= reason is not null;
                 if (mapping.Completion is { } completion) mapped.Add(new IntakeItem(new PractitionerRef(mapping.PractitionerId, null), completion));
             }
 
@@ -575,12 +579,15 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             session.Events.StartStream<XapiStatement>(ids[i], new XapiStatementStored(ids[i], poster.ProviderId, stored, body.ToJsonString(), actor, reason));
             staged = true;
         }
+        // The day's digest is scheduled by the first statement of the day that did not map (docs/notifications.md).
+        var firstUnmappedToday = unmapped && !await session.Query<XapiStatement>().AnyAsync(x =>
+            x.ProviderId == poster.ProviderId && x.UnmappedReason != null && x.Stored >= Clock.StartOf(Clock.DayOf(now)) && x.Stored < now, ct);
         if (staged)
         {
             foreach (var part in parts) session.Store(new XapiAttachment { Id = part.Sha2, ContentType = part.ContentType, Content = part.Content });
             await session.SaveChangesAsync(ct);
         }
-        return new(null, mapped, voided);
+        return new(null, mapped, voided, firstUnmappedToday);
     }
 
     /// <summary>A re-send is the same statement when everything but what the LRS sets is equal.</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Marten;
-using MimeKit;
 using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Practitioners;
@@ -86,10 +85,6 @@ public class RenewalNoticeTests(AppFixture fixture) : ProgressionContext(fixture
             await Task.Delay(100);
         }
     }
-
-    private List<MimeMessage> MailsTo(string address) => !Directory.Exists(Fixture.MailDirectory) ? [] :
-        Directory.GetFiles(Fixture.MailDirectory, "*.eml").Order().Select(path => MimeMessage.Load(path))
-            .Where(m => m.To.Mailboxes.Any(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase))).ToList();
 
     private Task Fire(Guid id, Guid certificationId, DateOnly renewBy, string kind) =>
         Host.InvokeMessageAndWaitAsync(new SendRenewalNotice(id, certificationId, renewBy, kind));
