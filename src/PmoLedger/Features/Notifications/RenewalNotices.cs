@@ -29,13 +29,27 @@ public static class RenewalNotices
 {
     public static readonly int[] Windows = [90, 30, 7];
 
+    /// <summary>
+    /// "At once" is this long after the recording: the administrator's follow-up writes to the same record (a second
+    /// certification, CPD entered with it) are not raced by the notice's own write, and a record corrected within the
+    /// minute is read as corrected.
+    /// </summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The expiry notice goes at 01:00 UTC on renewBy: the day's settling message (at 00:00) has recorded the expiry by
+    /// then, and the two do not write to the record at the same instant.
+    /// </summary>
+    public static readonly TimeSpan ExpiryNoticeAfter = TimeSpan.FromHours(1);
+
     /// <summary>The reason a notice is sent for: one certification's one renewBy (a renewal starts new reasons).</summary>
     public static string About(Guid certificationId, DateOnly renewBy) => $"{certificationId:D}/{renewBy:yyyy-MM-dd}";
 
     /// <summary>
     /// What a certification's new renewBy schedules: each reminder window still ahead at its first day; of the windows
-    /// already begun, only the tightest, at once (a certification recorded 60 days before renewBy gets the 90-day
-    /// reminder now, not also a late one); the expiry notice on renewBy. Stale ones find nothing to do when they fire.
+    /// already begun, only the tightest, at once (<see cref="Grace"/>: a certification recorded 60 days before renewBy
+    /// gets the 90-day reminder now, not also a late one); the expiry notice on renewBy (<see cref="ExpiryNoticeAfter"/>).
+    /// Stale ones find nothing to do when they fire.
     /// </summary>
     public static IEnumerable<Scheduled> Schedule(Guid practitionerId, IEnumerable<object> events, DateTimeOffset now)
     {
@@ -50,9 +64,12 @@ public static class RenewalNotices
             if (renewBy <= today) continue;
             var begun = Windows.Where(w => renewBy.AddDays(-w) <= today).DefaultIfEmpty(0).Min();
             foreach (var window in Windows.Where(w => w == begun || renewBy.AddDays(-w) > today))
-                yield return Scheduled.At(new SendRenewalNotice(practitionerId, certificationId, renewBy, NotificationKinds.RenewalReminder(window)),
-                    renewBy.AddDays(-window), now);
-            yield return Scheduled.At(new SendRenewalNotice(practitionerId, certificationId, renewBy, NotificationKinds.CertificationExpired), renewBy, now);
+            {
+                var reminder = new SendRenewalNotice(practitionerId, certificationId, renewBy, NotificationKinds.RenewalReminder(window));
+                yield return window == begun ? new Scheduled(reminder, Grace) : Scheduled.At(reminder, renewBy.AddDays(-window), now);
+            }
+            yield return new Scheduled(new SendRenewalNotice(practitionerId, certificationId, renewBy, NotificationKinds.CertificationExpired),
+                Clock.StartOf(renewBy) + ExpiryNoticeAfter - now);
         }
     }
 
