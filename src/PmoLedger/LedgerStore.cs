@@ -64,6 +64,6 @@ public static class LedgerStore
         opts.Schema.For<PractitionerEmail>().Index(x => x.PractitionerId);
         opts.Storage.Add(new KeyRingStorage(opts));
         opts.Schema.For<CompletionReceipt>();
-        Lrs.Configure(opts);
+        Lrs.Configure(opts, keys);
     }
 }

@@ -104,6 +104,9 @@ try
     app.UseStatusCodePages();
     app.UseLedgerWeb();
     app.UseMiddleware<BodyLimit>(configuration.GetValue("Api:MaxBodyBytes", 4L * 1024 * 1024));
+    app.UseXapiAlternateSyntax();
+    // Routing after the alternate syntax, which changes the method and parameters a route is chosen by.
+    app.UseRouting();
     app.UseAuthentication();
     app.UseAuthorization();
     app.UseMiddleware<UnusableIds>();

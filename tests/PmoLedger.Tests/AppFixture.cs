@@ -45,6 +45,9 @@ public sealed class AppFixture : IAsyncLifetime
     public TestClock Clock { get; } = new();
     public LogCapture Logs { get; } = new();
 
+    /// <summary>Where the service's mail goes (the pickup folder, no SMTP server): this run's own.</summary>
+    public string MailDirectory { get; } = Path.Combine(Path.GetTempPath(), $"pmoledger-test-mail-{Guid.NewGuid():N}");
+
     /// <summary>Every log event of the run, and every name and email registered in it (docs/privacy.md "Logs").</summary>
     public CapturedLog Log { get; } = new();
 
@@ -60,6 +63,7 @@ public sealed class AppFixture : IAsyncLifetime
         // A later CPD rule version, as an operator would publish one, far enough ahead to touch no other test.
         foreach (var (name, value) in TestRuleVersion)
             Environment.SetEnvironmentVariable($"Cpd__RuleVersions__0__{name}", value);
+        Environment.SetEnvironmentVariable("Mail__PickupDirectory", MailDirectory);
 
         // Each run starts from an empty ledger: the service refuses to start on data left in plain text by a
         // run of an earlier version (docs/privacy.md), and tests reset the ledger before each test anyway.

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Certifications;
@@ -183,10 +184,17 @@ public static class CertificationRules
     }
 
     /// <summary>
-    /// A durable message at the start of every renewBy still ahead, measured on the ledger's clock.
-    /// Messages for a renewBy that was since moved find nothing to do when they fire.
+    /// A durable message at the start of every renewBy still ahead, measured on the ledger's clock, and the renewal
+    /// notices that renewBy brings (<see cref="RenewalNotices.Schedule"/>). Messages for a renewBy that was since moved
+    /// find nothing to do when they fire.
     /// </summary>
-    public static IReadOnlyList<Scheduled> Expiries(Guid practitionerId, IEnumerable<object> events, DateTimeOffset now) =>
+    public static IReadOnlyList<Scheduled> Expiries(Guid practitionerId, IEnumerable<object> events, DateTimeOffset now)
+    {
+        var recorded = events.ToList();
+        return [.. Settlements(practitionerId, recorded, now), .. RenewalNotices.Schedule(practitionerId, recorded, now)];
+    }
+
+    private static IEnumerable<Scheduled> Settlements(Guid practitionerId, IEnumerable<object> events, DateTimeOffset now) =>
         events.Select(e => e switch
             {
                 CertificationAwarded a => (a.CertificationId, a.RenewBy),
@@ -196,8 +204,7 @@ public static class CertificationRules
             })
             .OfType<(Guid CertificationId, DateOnly RenewBy)>()
             .Where(d => d.RenewBy > Clock.DayOf(now))
-            .Select(d => Scheduled.At(new SettleCertifications(practitionerId, d.CertificationId), d.RenewBy, now))
-            .ToList();
+            .Select(d => Scheduled.At(new SettleCertifications(practitionerId, d.CertificationId), d.RenewBy, now));
 }
 
 public static class SettleCertificationsHandler

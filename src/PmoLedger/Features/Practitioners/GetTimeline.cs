@@ -4,6 +4,7 @@ using Marten.Events.Aggregation;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Plan;
 
 namespace PmoLedger.Features.Practitioners;
@@ -138,6 +139,12 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
                 timeline.Names[g.GoalId] = g.Description;
                 timeline.Add(e, g.SetOn, "goal-set",
                     $"Set a {g.Dimension.Wire()} goal for {g.TargetDate:yyyy-MM-dd}: {g.Description}", g.GoalId);
+                break;
+            case NotificationSent n:
+                Guid? subject = Guid.TryParse(n.About.Split('/')[0], out var about) ? about : null;
+                timeline.Add(e, Clock.DayOf(n.SentAt), "notification-sent",
+                    $"Sent {NotificationKinds.Describe(n.Kind)}" +
+                    (subject is { } certification ? $" about {timeline.NameOf(certification, "a certification")}" : "") + " by email.", subject);
                 break;
             case GoalAchieved a:
                 timeline.Add(e, a.AchievedOn, "goal-achieved",

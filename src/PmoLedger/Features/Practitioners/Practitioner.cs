@@ -4,6 +4,7 @@ using JasperFx.Events;
 using Marten.Events.Aggregation;
 using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Plan;
 
 namespace PmoLedger.Features.Practitioners;
@@ -30,6 +31,9 @@ public sealed record Practitioner
     /// <summary>The person's data key is destroyed: facts may still be recorded, personal text may not.</summary>
     public bool Erased { get; init; }
 
+    /// <summary>The reasons (kind and subject) of every notification sent: none is sent twice.</summary>
+    public ImmutableList<string> Notified { get; init; } = [];
+
     /// <summary>Provider-posted completions: kept once, as the CPD entries they are.</summary>
     [JsonIgnore] public IEnumerable<CpdEntry> Completions => Cpd.Where(e => e.Source == CpdSource.Completion);
 
@@ -48,6 +52,7 @@ public sealed record Practitioner
                 state with { Certifications = CertificationFacts.Fold(state.Certifications, e) },
             GoalSet or GoalAchieved => state with { Goals = PlanFacts.Fold(state.Goals, e) },
             PersonalDataErased => state with { Erased = true },
+            NotificationSent n => state with { Notified = state.Notified.Add(n.Reason) },
             _ => state
         };
     }
