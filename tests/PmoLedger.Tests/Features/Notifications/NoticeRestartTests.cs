@@ -62,6 +62,20 @@ public class NoticeRestartTests(AppFixture fixture) : IntegrationContext(fixture
     [Fact]
     public async Task a_reminder_scheduled_before_a_restart_is_sent_once_by_the_service_started_after_it()
     {
+        // Each service takes Serilog's static logger and closes it when it stops; the suite's service logs through it.
+        var suiteLogger = Serilog.Log.Logger;
+        try
+        {
+            await RestartAndSend();
+        }
+        finally
+        {
+            Serilog.Log.Logger = suiteLogger;
+        }
+    }
+
+    private async Task RestartAndSend()
+    {
         var connection = await FreshDatabase();
         var clock = new TestClock();
         var email = $"restart.{Guid.NewGuid():N}@example.org";
