@@ -82,6 +82,7 @@ try
         opts.Policies.UseDurableLocalQueues();
         opts.EnableRelayOfUserName = true;
         opts.Durability.ScheduledJobPollingTime = configuration.GetValue("Wolverine:ScheduledJobPollingTime", TimeSpan.FromSeconds(5));
+        opts.ConfigureLedgerNodes(configuration);
         // Generated handler code: compiled at start in development and tests, pre-generated
         // (`codegen write`) and loaded statically in production images.
         opts.CodeGeneration.TypeLoadMode = configuration.GetValue("Wolverine:TypeLoadMode", TypeLoadMode.Dynamic);
