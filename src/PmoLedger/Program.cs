@@ -2,7 +2,6 @@ using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Events.Daemon;
 using Marten;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using PmoLedger;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Demo;
@@ -51,7 +50,7 @@ try
     builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment), ApiKeyAuthentication.Header, ApiKeyAuthentication.SchemeName)
         .AddProviderApiKeys();
     builder.Services.AddOpenApi(OpenApiSetup.Configure);
-    builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql");
+    builder.Services.AddLedgerHealth(configuration);
 
     var privacy = PrivacySettings.From(configuration, builder.Environment);
     if (privacy.DevelopmentKeyFile is { } keyFile)
@@ -107,7 +106,7 @@ try
     app.UseAuthorization();
     app.UseMiddleware<UnusableIds>();
 
-    app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = PostgresHealthCheck.WriteJson }).AllowAnonymous();
+    app.MapLedgerHealth();
     app.MapOpenApi().AllowAnonymous();
     app.MapScalarApiReference("/docs").AllowAnonymous();
     app.MapLedgerWeb();

@@ -36,6 +36,9 @@ public sealed class DatabaseOutageTests
             problem.Str("detail").ShouldContain("database cannot be reached");
         }
 
+        (await host.Scenario(s => { s.Get.Url("/health/ready"); s.StatusCodeShouldBe(503); })).Context.Response.StatusCode.ShouldBe(503);
+        await host.Scenario(s => { s.Get.Url("/health/live"); s.StatusCodeShouldBe(200); });
+
         gate.Open();
         // Recovery is the service's own doing: the same host, no restart. Wait for the condition, not a time.
         var watch = Stopwatch.StartNew();
@@ -48,6 +51,8 @@ public sealed class DatabaseOutageTests
 
         // The refused registration recorded nothing; the async hash chain catches up with the rest.
         await host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        var ready = await (await host.Scenario(s => { s.Get.Url("/health/ready"); s.StatusCodeShouldBe(200); })).Json();
+        ready.GetProperty("checks").GetProperty("projections").Str("status").ShouldBe("Healthy");
         await using var connection = new NpgsqlConnection(direct);
         await connection.OpenAsync();
         await using var count = new NpgsqlCommand($"select count(*) from {LedgerStore.Schema}.mt_events where type = 'practitioner_registered'", connection);
