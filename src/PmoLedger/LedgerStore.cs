@@ -21,6 +21,7 @@ public static class LedgerStore
     {
         opts.Connection(connectionString);
         DatabaseOutage.ConfigureRetries(opts);
+        SharedDataProtection.Configure(opts);
         opts.DatabaseSchemaName = Schema;
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json =>
         {

@@ -1,10 +1,10 @@
 using JasperFx;
 using JasperFx.CodeGeneration;
-using JasperFx.Events.Daemon;
 using Marten;
 using PmoLedger;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Demo;
+using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 using PmoLedger.Features.Xapi;
 using PmoLedger.Infrastructure;
@@ -50,7 +50,7 @@ try
     builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment), ApiKeyAuthentication.Header, ApiKeyAuthentication.SchemeName)
         .AddProviderApiKeys();
     builder.Services.AddOpenApi(OpenApiSetup.Configure);
-    builder.Services.AddLedgerHealth(configuration);
+    builder.Services.AddLedgerHosting(configuration, completionEvent: typeof(TrainingCompleted));
 
     var privacy = PrivacySettings.From(configuration, builder.Environment);
     if (privacy.DevelopmentKeyFile is { } keyFile)
@@ -63,9 +63,7 @@ try
     builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString, keys))
         .UseLightweightSessions()
         .ApplyAllDatabaseChangesOnStartup()
-        // Runs the event-chain subscription. HotCold: one node at a time holds it, the others stand by.
-        .AddAsyncDaemon(configuration.GetValue("Marten:DaemonMode", DaemonMode.HotCold))
-        .IntegrateWithWolverine();
+        .IntegrateWithLedgerNodes(configuration);
     builder.Services.AddHttpContextAccessor();
     builder.Services.ConfigureMarten((services, opts) =>
     {
@@ -103,6 +101,8 @@ try
     app.UseLedgerWeb();
     app.UseMiddleware<BodyLimit>(configuration.GetValue("Api:MaxBodyBytes", 4L * 1024 * 1024));
     app.UseAuthentication();
+    // After authentication: limits count per provider key and per signed-in user.
+    app.UseRateLimiter();
     app.UseAuthorization();
     app.UseMiddleware<UnusableIds>();
 

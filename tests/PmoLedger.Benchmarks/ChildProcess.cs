@@ -45,6 +45,9 @@ public sealed class ChildProcess : IAsyncDisposable
         var url = $"http://127.0.0.1:{port}";
         info.Environment["ASPNETCORE_URLS"] = url;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // Capacity is measured, not the per-caller limits (docs/operations.md, "Rate limits").
+        foreach (var limit in new[] { "ProviderPerWindow", "ProviderBurst", "UserPerWindow", "UserBurst" })
+            info.Environment[$"RateLimits__{limit}"] = "1000000";
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var started = Stopwatch.GetTimestamp();
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {dll}");

@@ -5,6 +5,13 @@ namespace PmoLedger.Tests;
 /// <summary>Databases of their own beside the API tests' one, for hosts that must not share its ledger.</summary>
 public static class TestDatabases
 {
+    /// <summary>Limits far above anything a test sends, so only the rate-limit tests meet them (they set their own).</summary>
+    public static void NoRateLimits()
+    {
+        foreach (var key in new[] { "RateLimits__ProviderPerWindow", "RateLimits__ProviderBurst", "RateLimits__UserPerWindow", "RateLimits__UserBurst" })
+            Environment.SetEnvironmentVariable(key, "1000000");
+    }
+
     public static string ApiTests => Environment.GetEnvironmentVariable("PMOLEDGER_TEST_CONNECTION") ?? AppFixture.DefaultConnection;
 
     /// <summary>

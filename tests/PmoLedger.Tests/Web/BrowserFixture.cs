@@ -60,8 +60,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         // Every test signs in from the same loopback address; the per-address limit stays as shipped.
         Environment.SetEnvironmentVariable("Web__SignInPerClient", "1000");
         Environment.SetEnvironmentVariable("Wolverine__ScheduledJobPollingTime", "00:00:00.500");
-        Environment.SetEnvironmentVariable("Marten__DaemonMode", "Solo");
+        Environment.SetEnvironmentVariable("Wolverine__DurabilityMode", "Solo");
         Environment.SetEnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Development");
+        TestDatabases.NoRateLimits();
 
         _factory = new Factory(Clock, Log);
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
