@@ -93,6 +93,16 @@ public sealed class ChildProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} did not become healthy in {timeout}:{Environment.NewLine}{Tail()}");
     }
 
+    /// <summary>Ends the process at once, as `kill -9` would: no shutdown, nothing flushed.</summary>
+    public void KillHard()
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: false);
+        process.WaitForExit();
+    }
+
+    /// <summary>Resident memory now (VmRSS) in MiB.</summary>
+    public double ResidentMemoryMiB() => ReadStatusKiB("VmRSS") / 1024.0;
+
     /// <summary>Peak resident memory (VmHWM) in MiB.</summary>
     public double PeakMemoryMiB() => ReadStatusKiB("VmHWM") / 1024.0;
 

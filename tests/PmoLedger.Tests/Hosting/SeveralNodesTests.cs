@@ -3,6 +3,8 @@ using System.Diagnostics;
 using Alba;
 using Marten;
 using Marten.Events;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Wolverine;
@@ -63,6 +65,10 @@ public sealed class SeveralNodesTests : IAsyncLifetime
                 await Task.Delay(20);
             }
         });
+
+        // A sign-in cookie sealed by one node opens on the other: the data-protection keys live in the database.
+        var sealedByA = a.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("session").Protect("ticket");
+        b.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("session").Unprotect(sealedByA).ShouldBe("ticket");
 
         await Until(() => RunsTheChain(a) ^ RunsTheChain(b), "the chain was never given to exactly one node");
         var (owner, other) = RunsTheChain(a) ? (a, b) : (b, a);
