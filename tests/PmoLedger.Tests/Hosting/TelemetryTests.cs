@@ -17,9 +17,9 @@ public sealed class TelemetryTests
         var admin = host.AdminToken();
         var id = await host.Register(admin);
 
-        // The award schedules the expiry for the start of renewBy, a second ahead on the ledger's clock.
+        // The award schedules the expiry for the start of renewBy, a few seconds ahead on the ledger's clock.
         var renewBy = new DateOnly(2027, 1, 15);
-        clock.Offset = PmoLedger.Infrastructure.Clock.StartOf(renewBy) - TimeSpan.FromSeconds(1) - TimeProvider.System.GetUtcNow();
+        clock.Offset = PmoLedger.Infrastructure.Clock.StartOf(renewBy) - TimeSpan.FromSeconds(4) - TimeProvider.System.GetUtcNow();
         await host.Award(admin, id, renewBy);
 
         // Spans are exported as they end, the server's just after the answer: wait for them, not for a time.
