@@ -156,9 +156,10 @@ public static class Reliability
             "select case when a.node_id = (select id from ledger.wolverine_nodes order by started limit 1) then 0 else 1 end " +
             "from ledger.wolverine_node_assignments a where a.id like 'event-subscriptions://%'");
         Console.WriteLine($"the hash chain runs on node {(owner == 0 ? "A" : "B")} (:{nodes[owner].BaseAddress.Port}); killing it");
-        var newestAtKill = await Scalar(o.Connection, "select coalesce(max(seq_id), 0) from ledger.mt_events");
         var killedAt = clock.Elapsed.TotalSeconds;
         nodes[owner].KillHard();
+        // Read after the kill: an event past this one can only have been chained by the survivor.
+        var newestAtKill = await Scalar(o.Connection, "select coalesce(max(seq_id), 0) from ledger.mt_events");
         Volatile.Write(ref dead, owner);
         await nodes[owner].DisposeAsync();
         await using var survivor = nodes[1 - owner];
