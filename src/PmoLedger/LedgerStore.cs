@@ -20,6 +20,8 @@ public static class LedgerStore
     public static void Configure(StoreOptions opts, string connectionString, KeyRing keys)
     {
         opts.Connection(connectionString);
+        DatabaseOutage.ConfigureRetries(opts);
+        SharedDataProtection.Configure(opts);
         opts.DatabaseSchemaName = Schema;
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json =>
         {
