@@ -5,6 +5,7 @@ using Marten;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using PmoLedger;
 using PmoLedger.Features.Completions;
+using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Demo;
 using PmoLedger.Features.Providers;
 using PmoLedger.Features.Xapi;
@@ -37,7 +38,7 @@ try
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.ConfigureHttpJsonOptions(o =>
     {
-        Json.Configure(o.SerializerOptions);
+        PmoLedger.Infrastructure.Json.Configure(o.SerializerOptions);
         ApiRules.StrictBodies(o.SerializerOptions);
     });
     builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -92,6 +93,7 @@ try
     // After Marten's schema migration, before anything reads or writes personal data.
     builder.Services.AddHostedService<PrivacyStartupCheck>();
     builder.Services.AddXapi();
+    builder.Services.AddCredentials(configuration, builder.Environment);
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
 
     var app = builder.Build();

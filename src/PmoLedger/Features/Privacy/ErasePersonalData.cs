@@ -2,6 +2,7 @@ using JasperFx;
 using JasperFx.Events;
 using PmoLedger.Features.Audit;
 using PmoLedger.Features.Completions;
+using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Privacy;
@@ -34,7 +35,7 @@ public static class ErasePersonalDataEndpoint
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Post(Guid id, ErasePersonalData command, IDocumentStore store, KeyRing keys,
-        ClaimsPrincipal user, ILogger<ErasePersonalData> logger, CancellationToken ct)
+        ClaimsPrincipal user, TimeProvider clock, ILogger<ErasePersonalData> logger, CancellationToken ct)
     {
         // A write racing the erasure moves the stream on: the one retry loop decides again on the new state.
         var refused = await WriteConflicts.Retry<IResult?>(async () =>
@@ -44,6 +45,9 @@ public static class ErasePersonalDataEndpoint
             if (stream.Aggregate is null) return Results.Problem(Problems.NotFound($"No practitioner {id}."));
             if (Decide(await keys.ExistsAsync(id, ct), command) is not { } erased) return null;
             stream.AppendOne(erased);
+            // Credentials are revoked with the erasure, and their signed copies (which carry the email hash's salt) go.
+            stream.AppendMany(CredentialRules.Revocations(stream.Aggregate.Then([erased]), clock.Today()));
+            session.DeleteWhere<CredentialToken>(x => x.PractitionerId == id);
             keys.Destroy(session, id);
             session.DeleteWhere<PractitionerEmail>(x => x.PractitionerId == id);
             await session.SaveChangesAsync(ct);
