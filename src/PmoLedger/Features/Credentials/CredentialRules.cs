@@ -126,7 +126,9 @@ public static class CredentialRules
         for (var i = 0; i < Math.Min(owed.Count, issuances.Count); i++)
         {
             var (o, n) = (owed[i], issuances[i]);
-            events.Add(new CredentialIssued(n.CredentialId, o.Achievement.Id, o.Achievement.Name, o.Basis, o.ValidFrom, o.ValidUntil,
+            // A cycle renewed ahead of its start is held from the renewal on: the credential is valid from the day it is issued.
+            var validFrom = o.ValidFrom > today ? today : o.ValidFrom;
+            events.Add(new CredentialIssued(n.CredentialId, o.Achievement.Id, o.Achievement.Name, o.Basis, validFrom, o.ValidUntil,
                 n.Slot.List, n.Slot.Index, n.SubjectId, IdentityHash(practitioner.Email, n.Salt), PersonalText.Of(practitioner.Id, n.Salt),
                 n.KeyId, today));
         }
