@@ -79,7 +79,7 @@ public static class CredentialRules
         }
         foreach (var level in practitioner.LevelsReached)
             owed.Add(new OwedCredential($"career-level:{level.Level.Wire()}", AchievementDefinition.Level(level.Level), level.On, null));
-        return owed;
+        return owed.DistinctBy(o => o.Basis).ToList();
     }
 
     public static string CertificationBasis(Guid certificationId, DateOnly cycleStart) => $"certification:{certificationId}:{cycleStart:yyyy-MM-dd}";
