@@ -30,7 +30,10 @@ public static class GetCredentialsEndpoint
     }
 }
 
-/// <summary>The public side: anyone holding a link may read and check a credential, without signing in.</summary>
+/// <summary>
+/// The public side: anyone holding a link may read and check a credential, without signing in. These are documents
+/// for verifiers (Open Badges, JOSE), not the JSON API, so they stay out of its OpenAPI description, as the LRS does.
+/// </summary>
 public static class PublicCredentialEndpoints
 {
     public const string JwkSetMediaType = "application/jwk-set+json";
@@ -38,16 +41,19 @@ public static class PublicCredentialEndpoints
     [EndpointSummary("The credential signing keys (JWKS)")]
     [WolverineGet("/.well-known/jwks.json", OperationId = "getCredentialKeys")]
     [AllowAnonymous]
+    [ExcludeFromDescription]
     public static IResult Jwks(CredentialKeys keys) => Results.Text(keys.Jwks().ToJsonString(), JwkSetMediaType);
 
     [EndpointSummary("The issuer profile")]
     [WolverineGet("/credentials/issuer", OperationId = "getCredentialIssuer")]
     [AllowAnonymous]
+    [ExcludeFromDescription]
     public static IResult Issuer(CredentialSettings settings) => Json(OpenBadge.Issuer(settings));
 
     [EndpointSummary("An achievement")]
     [WolverineGet("/credentials/achievements/{slug}", OperationId = "getAchievement")]
     [AllowAnonymous]
+    [ExcludeFromDescription]
     public static async Task<IResult> Achievement(string slug, IQuerySession session, CredentialSettings settings, CancellationToken ct)
     {
         var definition = (await session.LoadAsync<AchievementRecord>(slug, ct))?.Definition
@@ -61,6 +67,7 @@ public static class PublicCredentialEndpoints
     [EndpointDescription("A BitstringStatusListCredential as a compact JWS, signed with the credentials' keys.")]
     [WolverineGet("/credentials/status/{list}", OperationId = "getStatusList")]
     [AllowAnonymous]
+    [ExcludeFromDescription]
     public static async Task<IResult> StatusList(string list, IQuerySession session, CredentialKeys keys, CredentialSettings settings,
         TimeProvider clock, HttpResponse response, CancellationToken ct)
     {
@@ -78,6 +85,7 @@ public static class PublicCredentialEndpoints
     [EndpointSummary("Download a credential as a compact JWS")]
     [WolverineGet("/credentials/{credentialId}.jwt", OperationId = "downloadCredential")]
     [AllowAnonymous]
+    [ExcludeFromDescription]
     public static async Task<IResult> Download(string credentialId, IQuerySession session, CancellationToken ct)
     {
         if (!Guid.TryParse(credentialId, out var id) || await session.LoadAsync<CredentialToken>(id, ct) is not { } token) return Missing(credentialId);
@@ -88,6 +96,7 @@ public static class PublicCredentialEndpoints
     [EndpointDescription("Anyone with the link. HTML by default (the badge, achievement, issuer, dates and a live verification); Accept: application/json gives the credential JSON, Accept: application/vc+jwt the compact JWS.")]
     [WolverineGet("/credentials/{credentialId}", OperationId = "getCredential")]
     [AllowAnonymous]
+    [ExcludeFromDescription]
     public static async Task<IResult> Show(string credentialId, HttpRequest request, IQuerySession session, CredentialVerifier verifier,
         CredentialSettings settings, TimeProvider clock, CancellationToken ct)
     {

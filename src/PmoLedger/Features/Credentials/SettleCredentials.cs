@@ -84,7 +84,7 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
         {
             try
             {
-                await SettleNowAsync(session.DocumentStore, id, token);
+                await SettleNowAsync(session, id, token);
             }
             catch (Exception failure) when (failure is not OperationCanceledException)
             {
@@ -95,9 +95,13 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
         }
     }
 
-    private async Task SettleNowAsync(IDocumentStore store, Guid id, CancellationToken ct)
+    private async Task SettleNowAsync(IDocumentSession cause, Guid id, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
+        await using var session = cause.DocumentStore.LightweightSession();
+        // Recorded by whoever recorded the fact, under the same request: the audit trail reads them together.
+        session.LastModifiedBy = cause.LastModifiedBy;
+        session.CorrelationId = cause.CorrelationId;
+        session.CausationId = cause.CausationId;
         var stream = await session.Events.FetchForWriting<Practitioner>(id, ct);
         if (stream.Aggregate is not { } practitioner) return;
         var events = await services.GetRequiredService<CredentialIssuer>().SettleAsync(session, practitioner, ct);
