@@ -34,7 +34,7 @@ public class AccountPageTests(BrowserFixture fixture) : BrowserContext(fixture)
         var share = await Page.Locator("table.credentials input[readonly]").First.InputValueAsync();
         share.ShouldMatch(@"/credentials/[0-9a-f-]{36}$");
         var jwtDownload = await Page.RunAndWaitForDownloadAsync(() => Page.GetByRole(AriaRole.Link,
-            new() { NameRegex = new System.Text.RegularExpressions.Regex(@"^Download .+ as a signed \.jwt file$") }).First.ClickAsync());
+            new() { NameRegex = new System.Text.RegularExpressions.Regex(@"^Download \.jwt of .+$") }).First.ClickAsync());
         jwtDownload.SuggestedFilename.ShouldEndWith(".jwt");
         var jwt = (await File.ReadAllTextAsync((await jwtDownload.PathAsync())!)).Trim();
         jwt.Split('.').Length.ShouldBe(3);
