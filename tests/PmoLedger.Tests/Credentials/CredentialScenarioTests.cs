@@ -104,6 +104,10 @@ public class CredentialScenarioTests(AppFixture fixture) : CredentialContext(fix
 
         var timeline = await TimelineOf(id);
         Entries(timeline, "credential-issued").Single().Str("summary").ShouldContain("P3O Foundation (P3O-F)");
+        // Subject access lists them too (privacy.md).
+        var export = await Get<JsonElement>($"/api/practitioners/{id}/export");
+        export.TryGetProperty("credentials", out var exported).ShouldBeTrue(string.Join(", ", export.EnumerateObject().Select(p => p.Name)));
+        exported.EnumerateArray().Single().GetProperty("credentialId").GetGuid().ShouldBe(credentialId);
     }
 
     [Fact]

@@ -90,7 +90,8 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
             {
                 services.GetRequiredService<ILogger<CredentialSettlement>>()
                     .LogWarning(failure, "Settling the credentials of practitioner {PractitionerId} failed; a durable message retries it", id);
-                await services.GetRequiredService<IMessageBus>().PublishAsync(new SettleCredentials(id));
+                await using var scope = services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(new SettleCredentials(id));
             }
         }
     }

@@ -62,6 +62,6 @@ public sealed class AccountModel(IDocumentSession session, WebWrite write, KeyRi
     public async Task<IActionResult> OnGetExportAsync(CancellationToken ct)
     {
         if (WebRead.Me(User) is not { } id || !WebRead.Allowed(ExportPersonalDataEndpoint.Before(User, id))) return StatusCode(403);
-        return new EndpointResult(await ExportPersonalDataEndpoint.Get(id, session, clock, HttpContext, ct));
+        return new EndpointResult(await ExportPersonalDataEndpoint.Get(id, session, clock, credentials, HttpContext, ct));
     }
 }
