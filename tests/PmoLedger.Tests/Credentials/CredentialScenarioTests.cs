@@ -229,6 +229,31 @@ public class CredentialScenarioTests(AppFixture fixture) : CredentialContext(fix
     }
 
     [Fact]
+    public async Task a_cpd_cycle_that_is_no_longer_met_loses_its_credential_at_once()
+    {
+        var (id, _) = await Registered();
+        var start = Clock.Today.AddYears(-2).AddMonths(-6);
+        await Award(id, "P3O-F", start);
+        var completions = new List<Guid>();
+        for (var year = 0; year < 3; year++)
+        {
+            await LogCpd(id, "professional-experience", 5, start.AddYears(year).AddDays(10));
+            completions.Add(await AppendCompletion(id, "PMO-101", start.AddYears(year).AddDays(11), 15));
+        }
+        var cpd = (await CredentialsWhen(id, items => items.Any(i => i.Str("name") == "CPD cycle met for P3O-F")))
+            .Single(i => i.Str("name") == "CPD cycle met for P3O-F");
+        cpd.Str("status").ShouldBe("active");
+
+        // The provider withdraws the third year's course: that year's CPD is no longer met, nor is the cycle.
+        await RevokeCompletion(id, completions[2]);
+        var after = (await Get<JsonElement>($"/api/practitioners/{id}/credentials")).EnumerateArray().ToList();
+        after.Single(i => i.GetProperty("credentialId").GetGuid() == cpd.GetProperty("credentialId").GetGuid()).Str("status").ShouldBe("revoked");
+        after.Where(i => i.Str("name") == "P3O-F certificate (P3O-F)").ShouldAllBe(i => i.Str("status") == "active");
+        var verified = await Verify(await Jwt(cpd.GetProperty("credentialId").GetGuid()));
+        verified.GetProperty("checks").GetProperty("status").GetBoolean().ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task revoking_an_award_is_refused_to_other_providers_and_explained_when_malformed()
     {
         var (id, _) = await Registered();
