@@ -3,7 +3,7 @@
 # Starts PostgreSQL (db.sh), pre-generates Wolverine's handler code into the build (not committed),
 # builds Release, runs tests/PmoLedger.Benchmarks (service and reference apps as child processes on
 # loopback), writes the raw results to docs/benchmarks.json and prints a summary.
-# Usage: ./bench.sh [--quick] [--events 1000000] [--runs 3] [--seconds 6] [--phases coldstart,ingest,timeline,asof,search,pages,rebuild]
+# Usage: ./bench.sh [--quick] [--events 1000000] [--runs 3] [--seconds 6] [--phases coldstart,ingest,timeline,xapi,asof,search,pages,rebuild]
 # --quick is a smoke test of the harness (tiny sizes, about a minute); its figures mean nothing.
 # PMOLEDGER_BENCH_BASELINE_REF=<git ref> also builds the service at that commit (one without encryption at rest)
 # and measures ingest against it in the same run, on a database of its own.

@@ -52,6 +52,9 @@ public static class LedgerStore
         ProviderCompletionProjection.Configure(opts);
         opts.Projections.Add<CpdLedgerProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<DevelopmentPlanProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<CpdAuditProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<CpdAuditCampaignProjection>(ProjectionLifecycle.Inline);
+        opts.Storage.Add(new CpdEvidenceStorage(opts));
 
         // Tamper evidence: a hash chain over the log, extended by the async daemon (see docs/auditing.md).
         opts.Storage.Add(new EventChainStorage(opts));
@@ -61,6 +64,6 @@ public static class LedgerStore
         opts.Schema.For<PractitionerEmail>().Index(x => x.PractitionerId);
         opts.Storage.Add(new KeyRingStorage(opts));
         opts.Schema.For<CompletionReceipt>();
-        Lrs.Configure(opts);
+        Lrs.Configure(opts, keys);
     }
 }

@@ -5,6 +5,7 @@ using Marten;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using PmoLedger;
 using PmoLedger.Features.Completions;
+using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Demo;
 using PmoLedger.Features.Providers;
@@ -93,6 +94,7 @@ try
     // After Marten's schema migration, before anything reads or writes personal data.
     builder.Services.AddHostedService<PrivacyStartupCheck>();
     builder.Services.AddXapi();
+    builder.Services.AddCpdRuleVersions(configuration);
     builder.Services.AddCredentials(configuration, builder.Environment);
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
 
@@ -104,6 +106,9 @@ try
     app.UseStatusCodePages();
     app.UseLedgerWeb();
     app.UseMiddleware<BodyLimit>(configuration.GetValue("Api:MaxBodyBytes", 4L * 1024 * 1024));
+    app.UseXapiAlternateSyntax();
+    // Routing after the alternate syntax, which changes the method and parameters a route is chosen by.
+    app.UseRouting();
     app.UseAuthentication();
     app.UseAuthorization();
     app.UseMiddleware<UnusableIds>();

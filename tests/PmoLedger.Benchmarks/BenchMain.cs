@@ -72,6 +72,14 @@ public static class BenchMain
             Console.WriteLine($"\nPeak memory (VmHWM): service {service.PeakMemoryMiB():0} MiB, reference app {reference.PeakMemoryMiB():0} MiB");
         }
 
+        if (settings.Phases.Contains("xapi"))
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) });
+            await using var service = settings.StartService(settings.Connection);
+            await service.WaitForHealthyAsync(TimeSpan.FromSeconds(90));
+            report["xapi"] = await XapiPhase.RunAsync(settings, http, db, keys, service);
+        }
+
         if (settings.Phases.Contains("asof"))
         {
             using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection, keys));

@@ -106,11 +106,11 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
 
     private static readonly ProviderCompletionProjection ProviderCompletions = new();
 
-    private const string InsertEvent =
+    internal const string InsertEvent =
         "insert into ledger.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, " +
         "correlation_id, user_name) values (nextval('ledger.mt_events_sequence'), $1, $2, $3, $4, $5, '*DEFAULT*', $6, $7, false, $8, $9)";
 
-    private const string InsertReceipt =
+    internal const string InsertReceipt =
         "insert into ledger.mt_doc_completionreceipt (id, data, mt_last_modified, mt_version, mt_dotnet_type) " +
         "values ($1, $2, transaction_timestamp(), gen_random_uuid(), $3)";
 
@@ -188,7 +188,13 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
         write.BatchCommands.Add(new NpgsqlBatchCommand("update ledger.mt_streams set version = $2, timestamp = now() where id = $1")
             { Parameters = { RawLedger.Param(id), RawLedger.Param(docs.Version) } });
         AddUpserts(write, docs);
-        write.BatchCommands.Add(new NpgsqlBatchCommand(UpsertProviderCompletion)
+        AddProviderCompletion(write, completion);
+        await write.ExecuteNonQueryAsync(ct);
+        return true;
+    };
+
+    public static void AddProviderCompletion(NpgsqlBatch batch, ProviderCompletion completion) =>
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(UpsertProviderCompletion)
         {
             Parameters =
             {
@@ -197,9 +203,6 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
                 RawLedger.Param(completion.CompletedOn), RawLedger.Param(completion.CourseCode)
             }
         });
-        await write.ExecuteNonQueryAsync(ct);
-        return true;
-    };
 
     public static void AddUpserts(NpgsqlBatch batch, RawLedger.Documents docs)
     {

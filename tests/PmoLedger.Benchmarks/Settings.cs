@@ -13,7 +13,7 @@ public sealed class Settings
     public int[] Concurrency { get; private init; } = [8, 32];
     public int RebuildEvents { get; private init; } = 1_000_000;
     public int[] AsOfSizes { get; private init; } = [100, 1_000, 10_000];
-    public string[] Phases { get; private init; } = ["coldstart", "ingest", "timeline", "asof", "search", "pages", "rebuild"];
+    public string[] Phases { get; private init; } = ["coldstart", "ingest", "timeline", "xapi", "asof", "search", "pages", "rebuild"];
     public string ServiceDll { get; private init; } = "";
     public string Connection { get; private init; } = "";
     public string RebuildConnection { get; private init; } = "";
@@ -63,7 +63,7 @@ public sealed class Settings
             Duration = TimeSpan.FromSeconds(Int("--seconds", quick ? 1 : 6)),
             RebuildEvents = Int("--events", quick ? 5_000 : 1_000_000),
             AsOfSizes = quick ? [100, 1_000] : [100, 1_000, 10_000],
-            Phases = Value("--phases")?.Split(',') ?? ["coldstart", "ingest", "timeline", "asof", "search", "pages", "rebuild"],
+            Phases = Value("--phases")?.Split(',') ?? ["coldstart", "ingest", "timeline", "xapi", "asof", "search", "pages", "rebuild"],
             // The path may come through the environment, so this process's command line doesn't name PmoLedger.dll.
             ServiceDll = Path.GetFullPath(Value("--service-dll") ?? Environment.GetEnvironmentVariable("PMOLEDGER_BENCH_SERVICE_DLL")
                 ?? throw new ArgumentException("--service-dll (or PMOLEDGER_BENCH_SERVICE_DLL) is required")),

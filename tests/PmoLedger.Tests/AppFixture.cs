@@ -32,9 +32,21 @@ public sealed class AppFixture : IAsyncLifetime
 {
     public const string DefaultConnection = "Host=127.0.0.1;Port=5433;Database=pmoledger_test;Username=pmoledger;Password=pmoledger";
 
+    public const string TestRuleVersionName = "test-2090";
+
+    private static readonly (string, string)[] TestRuleVersion =
+    [
+        ("Version", TestRuleVersionName), ("EffectiveFrom", "2090-01-01"), ("PeriodsPerCycle", "3"), ("PeriodMonths", "12"),
+        ("PeriodMinimum", "30"), ("CategoryMinimums__professional-experience", "10"), ("CategoryCaps__professional-education", "15"),
+        ("CategoryCaps__community", "15"), ("ActivityMinPoints", "0.5"), ("ActivityMaxPoints", "15"), ("ActivityPointStep", "0.5")
+    ];
+
     public IAlbaHost Host { get; private set; } = null!;
     public TestClock Clock { get; } = new();
     public LogCapture Logs { get; } = new();
+
+    /// <summary>Where the service's mail goes (the pickup folder, no SMTP server): this run's own.</summary>
+    public string MailDirectory { get; } = Path.Combine(Path.GetTempPath(), $"pmoledger-test-mail-{Guid.NewGuid():N}");
 
     /// <summary>Every log event of the run, and every name and email registered in it (docs/privacy.md "Logs").</summary>
     public CapturedLog Log { get; } = new();
@@ -48,6 +60,10 @@ public sealed class AppFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("Wolverine__ScheduledJobPollingTime", "00:00:00.500");
         Environment.SetEnvironmentVariable("Marten__DaemonMode", "Solo");
         Environment.SetEnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Development");
+        // A later CPD rule version, as an operator would publish one, far enough ahead to touch no other test.
+        foreach (var (name, value) in TestRuleVersion)
+            Environment.SetEnvironmentVariable($"Cpd__RuleVersions__0__{name}", value);
+        Environment.SetEnvironmentVariable("Mail__PickupDirectory", MailDirectory);
 
         // Each run starts from an empty ledger: the service refuses to start on data left in plain text by a
         // run of an earlier version (docs/privacy.md), and tests reset the ledger before each test anyway.

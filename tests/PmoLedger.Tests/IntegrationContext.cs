@@ -17,6 +17,11 @@ public abstract class IntegrationContext(AppFixture fixture) : IAsyncLifetime
     protected IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
     protected KeyRing Keys => Host.Services.GetRequiredService<KeyRing>();
 
+    /// <summary>The mail the service wrote to <paramref name="address"/> in this run's pickup folder, oldest first.</summary>
+    protected List<MimeKit.MimeMessage> MailsTo(string address) => !Directory.Exists(fixture.MailDirectory) ? [] :
+        Directory.GetFiles(fixture.MailDirectory, "*.eml").Order().Select(path => MimeKit.MimeMessage.Load(path))
+            .Where(m => m.To.Mailboxes.Any(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase))).ToList();
+
     public virtual async Task InitializeAsync()
     {
         Clock.Offset = TimeSpan.Zero;

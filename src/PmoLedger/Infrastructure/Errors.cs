@@ -3,6 +3,7 @@ using JasperFx;
 using JasperFx.Events;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 using System.Reflection;
 
 namespace PmoLedger.Infrastructure;
@@ -84,7 +85,9 @@ public sealed class BodyLimit(RequestDelegate next, long maxBytes)
 {
     public async Task InvokeAsync(HttpContext context, IProblemDetailsService problems)
     {
-        if (context.Request.ContentLength > maxBytes)
+        // A route that takes more (evidence files) says so with [RequestSizeLimit].
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? maxBytes;
+        if (context.Request.ContentLength > limit)
         {
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             await problems.WriteAsync(new ProblemDetailsContext
@@ -93,13 +96,13 @@ public sealed class BodyLimit(RequestDelegate next, long maxBytes)
                 ProblemDetails = new ProblemDetails
                 {
                     Status = 413, Title = "Request body too large",
-                    Detail = $"The body is {context.Request.ContentLength} bytes; the limit is {maxBytes} bytes."
+                    Detail = $"The body is {context.Request.ContentLength} bytes; the limit is {limit} bytes."
                 }
             });
             return;
         }
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = maxBytes;
+        if (feature is { IsReadOnly: false }) feature.MaxRequestBodySize = limit;
         await next(context);
     }
 }

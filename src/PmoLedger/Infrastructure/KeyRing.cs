@@ -202,8 +202,14 @@ public sealed class KeyRing : IDisposable
     /// The key under which an email is looked up: HMAC-SHA-256 of the trimmed, lower-cased address under a secret
     /// key, so the lookup table holds no address and cannot be reversed by hashing guesses without the key.
     /// </summary>
-    public string EmailLookupKey(string email) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(_emailIndexKey.Value, Encoding.UTF8.GetBytes(email.Trim().ToLowerInvariant())));
+    public string EmailLookupKey(string email) => LookupKey(email.Trim().ToLowerInvariant());
+
+    /// <summary>
+    /// The same keyed hash for any other identifier of a person (an xAPI agent's <c>mbox:</c> or <c>sha1:</c> key),
+    /// taken as given: the caller normalises it. Identifiers are looked up and indexed only in this form.
+    /// </summary>
+    public string LookupKey(string identifier) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_emailIndexKey.Value, Encoding.UTF8.GetBytes(identifier)));
 
     /// <summary>
     /// Opens (creating on first start) the email-lookup key: the check that the configured master key is the one

@@ -22,6 +22,8 @@ public sealed class StaffMember
     public Guid? ProviderId { get; set; }
     public DateTimeOffset AddedAt { get; set; }
     public string? AddedBy { get; set; }
+    /// <summary>Optional notices this person stopped with the link in one (docs/notifications.md).</summary>
+    public string[] StoppedNotices { get; set; } = [];
 }
 
 /// <summary>

@@ -29,13 +29,16 @@ public sealed class MailSettings
 
 public sealed class Mailer(MailSettings settings, TimeProvider clock, ILogger<Mailer> logger)
 {
-    public async Task SendAsync(string to, string subject, string text, CancellationToken ct)
+    public Task SendAsync(string to, string subject, string text, CancellationToken ct) => SendAsync(to, subject, text, null, ct);
+
+    /// <summary>With <paramref name="html"/>, a multipart/alternative message: the plain text and the same in HTML.</summary>
+    public async Task SendAsync(string to, string subject, string text, string? html, CancellationToken ct)
     {
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse(settings.Smtp.From));
         message.To.Add(MailboxAddress.Parse(to));
         message.Subject = subject;
-        message.Body = new TextPart("plain") { Text = text };
+        message.Body = html is null ? new TextPart("plain") { Text = text } : new BodyBuilder { TextBody = text, HtmlBody = html }.ToMessageBody();
 
         if (settings.Smtp.Host is { Length: > 0 } host)
         {

@@ -13,14 +13,26 @@ public sealed class WebWrite(IDocumentSession session, IMartenOutbox outbox)
     public async Task<ProblemDetails> OnPractitioner(ClaimsPrincipal user, Guid id, Func<Practitioner, ProblemDetails> validate,
         Func<Practitioner, (IEnumerable<object> Events, OutgoingMessages Messages)> decide, CancellationToken ct)
     {
-        session.LastModifiedBy = user.Identity?.Name;
-        outbox.Enroll(session);
+        Begin(user);
         var stream = await session.Events.FetchForWriting<Practitioner>(id, ct);
         if (stream.Aggregate is null) return Problems.NotFound($"No practitioner {id}.");
         var problem = validate(stream.Aggregate);
         if (!WebRead.Allowed(problem)) return problem;
         var (events, messages) = decide(stream.Aggregate);
         stream.AppendMany(events.ToArray());
+        return await Commit(messages, ct) is { } failed ? failed : problem;
+    }
+
+    /// <summary>Before an endpoint method that writes through the session: the signed-in person on the events, the outbox enrolled.</summary>
+    public void Begin(ClaimsPrincipal user)
+    {
+        session.LastModifiedBy = user.Identity?.Name;
+        outbox.Enroll(session);
+    }
+
+    /// <summary>Commits what an endpoint method did on the session, with the messages it returned; a problem when the commit was refused.</summary>
+    public async Task<ProblemDetails?> Commit(IEnumerable<object> messages, CancellationToken ct)
+    {
         // The route returns its side effects as cascading messages; here they go through the outbox the session is enrolled in.
         foreach (var message in messages)
         {
@@ -40,7 +52,7 @@ public sealed class WebWrite(IDocumentSession session, IMartenOutbox outbox)
             // A session that outlived the person's erasure: nothing personal may be recorded for them any more.
             return Problems.Conflict("This record's personal data was erased; nothing personal can be recorded on it.");
         }
-        return problem;
+        return null;
     }
 
     /// <summary>A date field as a browser sends it (yyyy-MM-dd); blank is null, anything else unreadable is a field error.</summary>

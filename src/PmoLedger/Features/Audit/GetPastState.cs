@@ -1,3 +1,5 @@
+using Marten.Events.Aggregation;
+using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Audit;
@@ -87,13 +89,31 @@ public static class GetPastTimelineEndpoint
     [ProducesResponseType<TimelineView>(200)]
     [WolverineGet("/api/audit/practitioners/{id}/timeline", OperationId = "getAuditTimeline")]
     [Authorize(Roles = Roles.Auditor)]
-    public static async Task<IResult> Get(Guid id, string? asOf, IQuerySession session, CancellationToken ct)
+    public static Task<IResult> Get(Guid id, string? asOf, IQuerySession session, CancellationToken ct) =>
+        AsOf(id, asOf, new TimelineProjection(), TimelineView.From, session, ct);
+
+    /// <summary>A practitioner's read model folded from the events recorded up to <paramref name="asOf"/> (validated), through its view.</summary>
+    public static async Task<IResult> AsOf<TDoc>(Guid id, string? asOf, SingleStreamProjection<TDoc, Guid> projection, Func<TDoc, object> view,
+        IQuerySession session, CancellationToken ct) where TDoc : class
     {
         var at = PointInTime.Parse(asOf, null, allowEffectiveOn: false, new Problems())!;
         var events = await PastState.PractitionerEventsAsync(session, id, at.AsOf, ct);
-        var timeline = events is null ? null : PastState.Fold(new TimelineProjection(), id, events);
-        return timeline is null
+        var doc = events is null ? null : PastState.Fold(projection, id, events);
+        return doc is null
             ? Results.Problem(Problems.NotFound($"No practitioner {id} on record at that time."))
-            : Results.Ok(TimelineView.From(timeline));
+            : Results.Ok(view(doc));
     }
+}
+
+public static class GetPastCpdLedgerEndpoint
+{
+    public static ProblemDetails Validate(string? asOf, TimeProvider clock) => GetPastTimelineEndpoint.Validate(asOf, null, clock);
+
+    [EndpointSummary("Read a CPD ledger as it stood")]
+    [EndpointDescription("Auditors. `asOf` is an instant, not in the future. Cross-attestation is derived from the events recorded by then, so it reads as the live ledger did at that instant.")]
+    [ProducesResponseType<CpdLedgerView>(200)]
+    [WolverineGet("/api/audit/practitioners/{id}/cpd", OperationId = "getAuditCpdLedger")]
+    [Authorize(Roles = Roles.Auditor)]
+    public static Task<IResult> Get(Guid id, string? asOf, IQuerySession session, CancellationToken ct) =>
+        GetPastTimelineEndpoint.AsOf(id, asOf, new CpdLedgerProjection(), CpdLedgerView.From, session, ct);
 }

@@ -55,7 +55,8 @@ public static class AwardCertificationEndpoint
     {
         var awardedOn = command.AwardedOn!.Value;
         var awarded = new CertificationAwarded(certificationId, command.Code!.Trim(), command.Name!.Trim(), awardedOn,
-            PersonalText.Of(practitioner.Id, command.CertificateNumber!.Trim()), CertificationRules.RenewByFrom(awardedOn), CpdRuleSet.Current.Version, providerId);
+            PersonalText.Of(practitioner.Id, command.CertificateNumber!.Trim()), CertificationRules.RenewByFrom(awardedOn),
+            CertificationRules.RuleVersionFor(awardedOn), providerId);
         return [awarded, .. CertificationRules.After(practitioner, [awarded], today)];
     }
 }

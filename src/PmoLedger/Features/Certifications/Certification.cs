@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Certifications;
@@ -11,7 +12,8 @@ public enum CertificationStatus { Active, RenewalDue, Expired, Revoked }
 /// <summary>Sent for a certification's renewBy date; the handler settles every certification as of that day.</summary>
 public sealed record SettleCertifications(Guid PractitionerId, Guid CertificationId);
 
-public sealed record CertificationCycle(DateOnly Start, DateOnly RenewBy, string RuleVersion);
+/// <summary>A cycle [Start, RenewBy); ByCpd when a renewal by CPD started it (only such a renewal can be withdrawn).</summary>
+public sealed record CertificationCycle(DateOnly Start, DateOnly RenewBy, string RuleVersion, bool ByCpd = false);
 
 /// <summary>A certification as its events left it: facts only, no "today".</summary>
 public sealed record CertificationRecord(
@@ -35,7 +37,8 @@ public sealed record CertificationRecord(
 /// <summary>The facts certifications are built from, shared by the aggregate and the read models.</summary>
 public static class CertificationFacts
 {
-    public static bool IsCertification(object e) => e is CertificationAwarded or CertificationRenewed or CertificationExpired or CertificationRevoked;
+    public static bool IsCertification(object e) =>
+        e is CertificationAwarded or CertificationRenewed or CertificationRenewalWithdrawn or CertificationExpired or CertificationRevoked;
 
     /// <summary>Folds a certification event; any other event leaves the list as it is.</summary>
     public static ImmutableList<CertificationRecord> Fold(ImmutableList<CertificationRecord> certifications, object e)
@@ -48,8 +51,12 @@ public static class CertificationFacts
             case CertificationRenewed r when IndexOf(certifications, r.CertificationId) is var i and >= 0:
                 return certifications.SetItem(i, certifications[i] with
                 {
-                    Cycles = certifications[i].Cycles.Add(new CertificationCycle(r.CycleStart, r.RenewBy, r.RuleVersion)), ExpiredOn = null
+                    Cycles = certifications[i].Cycles.Add(new CertificationCycle(r.CycleStart, r.RenewBy, r.RuleVersion, r.Basis == RenewalBasis.Cpd)),
+                    ExpiredOn = null
                 });
+            case CertificationRenewalWithdrawn w when IndexOf(certifications, w.CertificationId) is var i and >= 0
+                                                     && certifications[i].Cycles is { Count: > 1 } cycles && cycles[^1].Start == w.WithdrawnCycleStart:
+                return certifications.SetItem(i, certifications[i] with { Cycles = cycles.RemoveAt(cycles.Count - 1) });
             case CertificationExpired x when IndexOf(certifications, x.CertificationId) is var i and >= 0:
                 return certifications.SetItem(i, certifications[i] with { ExpiredOn = x.ExpiredOn });
             case CertificationRevoked r when IndexOf(certifications, r.CertificationId) is var i and >= 0:
@@ -73,7 +80,10 @@ public static class CertificationRules
     public const int CycleYears = 3;
     public const int RenewalDueDays = 90;
 
-    public static DateOnly RenewByFrom(DateOnly cycleStart) => cycleStart.AddYears(CycleYears);
+    /// <summary>A cycle's length is that of the CPD rule version in force on its first day (three years under axelos-2024).</summary>
+    public static DateOnly RenewByFrom(DateOnly cycleStart) => cycleStart.AddMonths(CpdRuleSet.InForceOn(cycleStart).CycleMonths);
+
+    public static string RuleVersionFor(DateOnly cycleStart) => CpdRuleSet.InForceOn(cycleStart).Version;
 
     /// <summary>
     /// The certification events implied by new facts (not yet applied to <paramref name="state"/>), as of
@@ -137,25 +147,38 @@ public static class CertificationRules
         var lapsed = passedOn >= cycle.RenewBy;
         var start = lapsed ? passedOn : cycle.RenewBy;
         yield return new CertificationRenewed(certification.CertificationId, certification.Code, RenewalBasis.ExamPass, passedOn,
-            start, RenewByFrom(start), CpdRuleSet.Current.Version, completion.CompletionId, AfterExpiry: lapsed);
+            start, RenewByFrom(start), RuleVersionFor(start), completion.CompletionId, AfterExpiry: lapsed);
     }
 
     /// <summary>
-    /// For each certification not recorded as expired: while its current cycle's CPD is met, renew it
-    /// (dated the day the last period was met); once a cycle is unmet and renewBy has come, expire it.
-    /// An expired certification is not revived by CPD logged afterwards; only a new exam pass does that.
+    /// For each certification not recorded as expired: first withdraw a renewal by CPD whose closed cycle was met
+    /// only with activities a CPD audit has since rejected (the previous cycle is current again); then, while the
+    /// current cycle's CPD is met, renew it (dated the day the last period was met); once a cycle is unmet and
+    /// renewBy has come, expire it. An expired certification is not revived by CPD logged afterwards; only a new
+    /// exam pass does that.
     /// </summary>
     public static IEnumerable<object> Settle(IEnumerable<CertificationRecord> certifications, IReadOnlyList<CpdEntry> entries, DateOnly today)
     {
+        var unrejected = entries.Select(e => e with { Rejected = null }).ToList();
+        bool Met(CertificationCycle c, IReadOnlyList<CpdEntry> with) =>
+            CpdScheme.Evaluate(CpdRuleSet.Named(c.RuleVersion), with, c.Start, c.RenewBy).Met;
+
         foreach (var certification in certifications.Where(c => c.ExpiredOn is null && c.Counts).ToList())
         {
-            var cycle = certification.Current;
+            var cycles = certification.Cycles;
+            while (cycles.Count > 1 && cycles[^1].ByCpd && !Met(cycles[^2], entries) && Met(cycles[^2], unrejected))
+            {
+                yield return new CertificationRenewalWithdrawn(certification.CertificationId, certification.Code, cycles[^1].Start,
+                    cycles[^2].RenewBy, today);
+                cycles = cycles.RemoveAt(cycles.Count - 1);
+            }
+            var cycle = cycles[^1];
             while (true)
             {
                 var result = CpdScheme.Evaluate(CpdRuleSet.Named(cycle.RuleVersion), entries, cycle.Start, cycle.RenewBy);
                 if (result.Met)
                 {
-                    cycle = new CertificationCycle(cycle.RenewBy, RenewByFrom(cycle.RenewBy), CpdRuleSet.Current.Version);
+                    cycle = new CertificationCycle(cycle.RenewBy, RenewByFrom(cycle.RenewBy), RuleVersionFor(cycle.RenewBy));
                     yield return new CertificationRenewed(certification.CertificationId, certification.Code, RenewalBasis.Cpd,
                         result.MetOn!.Value, cycle.Start, cycle.RenewBy, cycle.RuleVersion, null, AfterExpiry: false);
                     continue;
@@ -168,20 +191,27 @@ public static class CertificationRules
     }
 
     /// <summary>
-    /// A durable message at the start of every renewBy still ahead, measured on the ledger's clock.
-    /// Messages for a renewBy that was since moved find nothing to do when they fire.
+    /// A durable message at the start of every renewBy still ahead, measured on the ledger's clock, and the renewal
+    /// notices that renewBy brings (<see cref="RenewalNotices.Schedule"/>). Messages for a renewBy that was since moved
+    /// find nothing to do when they fire.
     /// </summary>
-    public static IReadOnlyList<Scheduled> Expiries(Guid practitionerId, IEnumerable<object> events, DateTimeOffset now) =>
+    public static IReadOnlyList<Scheduled> Expiries(Guid practitionerId, IEnumerable<object> events, DateTimeOffset now)
+    {
+        var recorded = events.ToList();
+        return [.. Settlements(practitionerId, recorded, now), .. RenewalNotices.Schedule(practitionerId, recorded, now)];
+    }
+
+    private static IEnumerable<Scheduled> Settlements(Guid practitionerId, IEnumerable<object> events, DateTimeOffset now) =>
         events.Select(e => e switch
             {
                 CertificationAwarded a => (a.CertificationId, a.RenewBy),
                 CertificationRenewed r => (r.CertificationId, r.RenewBy),
+                CertificationRenewalWithdrawn w => (w.CertificationId, w.ReinstatedRenewBy),
                 _ => ((Guid, DateOnly)?)null
             })
             .OfType<(Guid CertificationId, DateOnly RenewBy)>()
             .Where(d => d.RenewBy > Clock.DayOf(now))
-            .Select(d => Scheduled.At(new SettleCertifications(practitionerId, d.CertificationId), d.RenewBy, now))
-            .ToList();
+            .Select(d => Scheduled.At(new SettleCertifications(practitionerId, d.CertificationId), d.RenewBy, now));
 }
 
 public static class SettleCertificationsHandler

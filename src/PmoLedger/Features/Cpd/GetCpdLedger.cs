@@ -6,12 +6,16 @@ using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Cpd;
 
-/// <summary>The stored CPD facts: every entry (revoked ones marked) and every certification cycle.</summary>
+/// <summary>
+/// The stored CPD facts: every entry (revoked and rejected ones marked), every certification cycle, and the
+/// attestations derived from the entries (re-derived on every CPD event, so a rebuild gives the same).
+/// </summary>
 public sealed class CpdLedger
 {
     public Guid Id { get; set; }
     public ImmutableList<CpdEntry> Entries { get; set; } = [];
     public ImmutableList<CertificationRecord> Certifications { get; set; } = [];
+    public IReadOnlyList<AttestationMatch> Attestations { get; set; } = [];
 }
 
 public partial class CpdLedgerProjection : SingleStreamProjection<CpdLedger, Guid>
@@ -25,6 +29,7 @@ public partial class CpdLedgerProjection : SingleStreamProjection<CpdLedger, Gui
         if (snapshot is null && e.Data is not PractitionerRegistered) return null;
         var ledger = snapshot ?? new CpdLedger { Id = id };
         ledger.Entries = CpdFacts.Fold(ledger.Entries, e.Data);
+        if (CpdFacts.IsCpd(e.Data)) ledger.Attestations = CrossAttestation.Of(ledger.Entries);
         ledger.Certifications = CertificationFacts.Fold(ledger.Certifications, e.Data);
         return ledger;
     }
@@ -36,16 +41,21 @@ public sealed record CycleView(
     Guid CertificationId, string CertificationCode, DateOnly Start, DateOnly RenewBy, string RuleVersion, CycleStatus Status,
     bool Met, IReadOnlyList<PeriodResult> Periods);
 
-public sealed record UncountedEntry(Guid Id, CpdSource Source, CpdCategory Category, string Title, DateOnly OccurredOn, decimal Points, bool Revoked);
+public sealed record UncountedEntry(Guid Id, CpdSource Source, CpdCategory Category, string Title, DateOnly OccurredOn, decimal Points, bool Revoked,
+    string? NotCountedBecause = null);
 
 /// <summary>
 /// The CPD ledger: every cycle of every certification, evaluated under the rule version that cycle
-/// started with. The arithmetic runs when the ledger is read; the stored document holds facts only.
+/// started with (or, for a what-if replay, under one version given for all). The arithmetic runs when the
+/// ledger is read; the stored document holds facts only.
 /// </summary>
 public sealed record CpdLedgerView(Guid PractitionerId, string RuleVersion, IReadOnlyList<CycleView> Cycles, IReadOnlyList<UncountedEntry> OutsideAnyCycle)
 {
-    public static CpdLedgerView From(CpdLedger ledger)
+    public static CpdLedgerView From(CpdLedger ledger) => From(ledger, null);
+
+    public static CpdLedgerView From(CpdLedger ledger, CpdRuleSet? replayUnder)
     {
+        var attestations = ledger.Attestations.ToDictionary(a => a.ActivityId);
         var cycles = new List<CycleView>();
         // A revoked award has no CPD cycle: it stops counting.
         foreach (var certification in ledger.Certifications.Where(c => c.Counts).OrderBy(c => c.AwardedOn))
@@ -53,19 +63,30 @@ public sealed record CpdLedgerView(Guid PractitionerId, string RuleVersion, IRea
             for (var i = 0; i < certification.Cycles.Count; i++)
             {
                 var cycle = certification.Cycles[i];
-                var result = CpdScheme.Evaluate(CpdRuleSet.Named(cycle.RuleVersion), ledger.Entries, cycle.Start, cycle.RenewBy);
+                var rules = replayUnder ?? CpdRuleSet.Named(cycle.RuleVersion);
+                var result = CpdScheme.Evaluate(rules, ledger.Entries, cycle.Start, cycle.RenewBy, attestations);
                 // A cycle followed by one from a later day lapsed before an exam pass reinstated the certification.
                 var next = i < certification.Cycles.Count - 1 ? certification.Cycles[i + 1] : null;
                 var status = next is not null ? (next.Start == cycle.RenewBy ? CycleStatus.Renewed : CycleStatus.Expired)
                     : certification.ExpiredOn is not null ? CycleStatus.Expired : CycleStatus.Open;
-                cycles.Add(new CycleView(certification.CertificationId, certification.Code, cycle.Start, cycle.RenewBy, cycle.RuleVersion,
+                cycles.Add(new CycleView(certification.CertificationId, certification.Code, cycle.Start, cycle.RenewBy, rules.Version,
                     status, result.Met, result.Periods));
             }
         }
 
         var outside = CpdScheme.OutsideCycles(ledger.Entries, cycles.Select(c => (c.Start, c.RenewBy)))
-            .Select(e => new UncountedEntry(e.Id, e.Source, e.Category, e.Title, e.OccurredOn, e.Points, e.Revoked)).ToList();
-        return new CpdLedgerView(ledger.Id, CpdRuleSet.Current.Version, cycles, outside);
+            .Select(e => new UncountedEntry(e.Id, e.Source, e.Category, e.Title, e.OccurredOn, e.Points, e.Revoked,
+                e.Rejected is { } r ? $"Rejected in CPD audit {r.AuditId} on {r.RejectedOn:yyyy-MM-dd}: {r.Reason}" : null)).ToList();
+        return new CpdLedgerView(ledger.Id, (replayUnder ?? CpdRuleSet.Current).Version, cycles, outside);
+    }
+
+    /// <summary>Reads ?ruleVersion=: absent is the recorded versions; an unknown name is a field error naming the known ones.</summary>
+    public static CpdRuleSet? ReplayVersion(string? ruleVersion, Problems problems)
+    {
+        if (ruleVersion is null) return null;
+        if (CpdRuleSet.TryNamed(ruleVersion.Trim(), out var rules)) return rules;
+        problems.Add("ruleVersion", $"'{ruleVersion}' is not a CPD rule version; use one of: {string.Join(", ", CpdRuleSet.Versions.Select(v => v.Version))}.");
+        return null;
     }
 }
 
@@ -73,10 +94,20 @@ public static class GetCpdLedgerEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin, Roles.Auditor);
 
+    public static ProblemDetails Validate(string? ruleVersion)
+    {
+        var problems = new Problems();
+        CpdLedgerView.ReplayVersion(ruleVersion, problems);
+        return problems.ToProblem();
+    }
+
     [EndpointSummary("Read a practitioner's CPD ledger")]
-    [EndpointDescription("The practitioner, admins and auditors.")]
+    [EndpointDescription("The practitioner, admins and auditors. `ruleVersion` replays every cycle under that CPD rule version instead of the one it started under; nothing is recorded.")]
     [ProducesResponseType<CpdLedgerView>(200)]
     [WolverineGet("/api/practitioners/{id}/cpd", OperationId = "getCpdLedger")]
-    public static Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
-        => ReadModels.Answer<CpdLedger>(session, id, CpdLedgerView.From, ct);
+    public static Task<IResult> Get(Guid id, string? ruleVersion, IQuerySession session, CancellationToken ct)
+    {
+        var replay = CpdLedgerView.ReplayVersion(ruleVersion, new Problems());
+        return ReadModels.Answer<CpdLedger>(session, id, ledger => CpdLedgerView.From(ledger, replay), ct);
+    }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using JasperFx.Events;
 using Marten.Services;
 using PmoLedger.Features.Completions;
+using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Practitioners;
 using Wolverine.ErrorHandling;
 using Wolverine.Runtime.Handlers;
@@ -74,7 +75,9 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
     public static readonly HashSet<Type> Triggers =
     [
         typeof(CertificationAwarded), typeof(CertificationRenewed), typeof(CertificationRevoked), typeof(CareerLevelReached),
-        typeof(CpdActivityLogged), typeof(TrainingCompleted), typeof(CompletionRevoked)
+        typeof(CpdActivityLogged), typeof(TrainingCompleted), typeof(CompletionRevoked),
+        // A CPD audit's decision can un-meet a cycle, and withdraw the renewal that stood on it (cpd-audit.md).
+        typeof(CpdActivityDecided), typeof(CertificationRenewalWithdrawn)
     ];
 
     public override async Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)

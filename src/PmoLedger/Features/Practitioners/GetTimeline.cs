@@ -4,6 +4,7 @@ using Marten.Events.Aggregation;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Plan;
 
 namespace PmoLedger.Features.Practitioners;
@@ -91,6 +92,13 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
             case CertificationRenewed r:
                 timeline.Add(e, r.RenewedOn, "certification-renewed", Describe(r, timeline.NameOf(r.CertificationId, r.Code)), r.CertificationId);
                 break;
+            case CertificationRenewalWithdrawn w:
+                foreach (var entry in timeline.Entries.Where(x => x.Ref == w.CertificationId && x.Kind == "certification-renewed").TakeLast(1))
+                    entry.Status = "withdrawn";
+                timeline.Add(e, w.WithdrawnOn, "certification-renewal-withdrawn",
+                    $"The CPD renewal of {timeline.NameOf(w.CertificationId, w.Code)} was withdrawn: a CPD audit rejected an activity the cycle " +
+                    $"needed. Renew by {w.ReinstatedRenewBy:yyyy-MM-dd}.", w.CertificationId);
+                break;
             case CertificationExpired x:
                 timeline.Add(e, x.ExpiredOn, "certification-expired",
                     $"{timeline.NameOf(x.CertificationId, x.Code)} expired: it was not renewed by {x.ExpiredOn:yyyy-MM-dd}.", x.CertificationId);
@@ -110,14 +118,47 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
                     entry.Status = "revoked";
                 break;
             case CpdActivityLogged l:
+                timeline.Names[l.ActivityId] = l.Title;
                 timeline.Add(e, l.OccurredOn, "cpd-logged",
                     string.Create(CultureInfo.InvariantCulture,
                         $"Logged {l.Points:0.#} CPD {(l.Points == 1 ? "point" : "points")} of {l.Category.Wire()}: {l.Title}."), l.ActivityId);
+                break;
+            case CpdAuditStarted a:
+                timeline.Add(e, a.StartedOn, "cpd-audit-started",
+                    $"Selected for CPD audit in \"{a.CampaignName}\": evidence for {a.Activities.Count} " +
+                    $"{(a.Activities.Count == 1 ? "activity" : "activities")} is due by {a.DueBy.UtcDateTime:yyyy-MM-dd HH:mm} UTC.", a.AuditId);
+                break;
+            case CpdEvidenceSubmitted x:
+                timeline.Add(e, x.SubmittedOn, "cpd-evidence-submitted",
+                    $"Sent CPD audit evidence for \"{timeline.NameOf(x.ActivityId, "an activity")}\"{(x.File is { } f ? $" ({f.ContentType}, {f.Size} bytes)" : "")}.",
+                    x.ActivityId);
+                break;
+            case CpdActivityDecided d:
+                timeline.Add(e, d.DecidedOn, d.Decision == AuditDecision.Rejected ? "cpd-activity-rejected" : "cpd-activity-accepted",
+                    d.Decision == AuditDecision.Rejected
+                        ? $"The CPD audit rejected \"{timeline.NameOf(d.ActivityId, "an activity")}\": it no longer counts. Reason: {d.Reason}"
+                        : $"The CPD audit accepted \"{timeline.NameOf(d.ActivityId, "an activity")}\".", d.ActivityId);
+                if (d.Decision == AuditDecision.Rejected)
+                    foreach (var entry in timeline.Entries.Where(x => x.Ref == d.ActivityId && x.Kind == "cpd-logged"))
+                        entry.Status = "rejected";
+                break;
+            case CpdAuditConcluded c:
+                timeline.Add(e, c.ConcludedOn, "cpd-audit-concluded", $"The CPD audit concluded: {c.Outcome.Wire()}.", c.AuditId);
+                break;
+            case CpdAuditOverdue o:
+                timeline.Add(e, o.RecordedOn, "cpd-audit-overdue",
+                    $"No CPD audit evidence came by {o.DueBy.UtcDateTime:yyyy-MM-dd HH:mm} UTC: the audit is overdue.", o.AuditId);
                 break;
             case GoalSet g:
                 timeline.Names[g.GoalId] = g.Description;
                 timeline.Add(e, g.SetOn, "goal-set",
                     $"Set a {g.Dimension.Wire()} goal for {g.TargetDate:yyyy-MM-dd}: {g.Description}", g.GoalId);
+                break;
+            case NotificationSent n:
+                Guid? subject = Guid.TryParse(n.About.Split('/')[0], out var about) ? about : null;
+                timeline.Add(e, Clock.DayOf(n.SentAt), "notification-sent",
+                    $"Sent {NotificationKinds.Describe(n.Kind)}" +
+                    (subject is { } certification ? $" about {timeline.NameOf(certification, "a certification")}" : "") + " by email.", subject);
                 break;
             case GoalAchieved a:
                 timeline.Add(e, a.AchievedOn, "goal-achieved",

@@ -4,6 +4,7 @@ using JasperFx.Events;
 using Marten.Events.Aggregation;
 using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Plan;
 
 namespace PmoLedger.Features.Practitioners;
@@ -36,6 +37,9 @@ public sealed record Practitioner
     /// <summary>The person's data key is destroyed: facts may still be recorded, personal text may not.</summary>
     public bool Erased { get; init; }
 
+    /// <summary>The reasons (kind and subject) of every notification sent: none is sent twice.</summary>
+    public ImmutableList<string> Notified { get; init; } = [];
+
     /// <summary>Provider-posted completions: kept once, as the CPD entries they are.</summary>
     [JsonIgnore] public IEnumerable<CpdEntry> Completions => Cpd.Where(e => e.Source == CpdSource.Completion);
 
@@ -53,12 +57,13 @@ public sealed record Practitioner
                 Level = c.Level, LevelSince = c.EffectiveOn,
                 LevelsReached = state.LevelsReached.Any(l => l.Level == c.Level) ? state.LevelsReached : state.LevelsReached.Add(new LevelReached(c.Level, c.EffectiveOn))
             },
-            TrainingCompleted or CompletionRevoked or CpdActivityLogged => state with { Cpd = CpdFacts.Fold(state.Cpd, e) },
-            CertificationAwarded or CertificationRenewed or CertificationExpired or CertificationRevoked =>
+            TrainingCompleted or CompletionRevoked or CpdActivityLogged or CpdActivityDecided => state with { Cpd = CpdFacts.Fold(state.Cpd, e) },
+            CertificationAwarded or CertificationRenewed or CertificationRenewalWithdrawn or CertificationExpired or CertificationRevoked =>
                 state with { Certifications = CertificationFacts.Fold(state.Certifications, e) },
             GoalSet or GoalAchieved => state with { Goals = PlanFacts.Fold(state.Goals, e) },
             CredentialIssued or CredentialRevoked => state with { Credentials = HeldCredential.Fold(state.Credentials, e) },
             PersonalDataErased => state with { Erased = true },
+            NotificationSent n => state with { Notified = state.Notified.Add(n.Reason) },
             _ => state
         };
     }

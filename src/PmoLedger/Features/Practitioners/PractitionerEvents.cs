@@ -60,9 +60,10 @@ public sealed record CompletionRevoked(Guid CompletionId, Guid ProviderId, strin
     DateOnly IBusinessEvent.OccurredOn => RevokedOn;
 }
 
+/// <summary>CourseCode (optional) names the course the activity was, so a provider's completion can attest it.</summary>
 public sealed record CpdActivityLogged(
     Guid ActivityId, CpdCategory Category, decimal Points, PersonalText Title, PersonalText Reflection, DateOnly OccurredOn,
-    PersonalText? EvidenceUrl) : IBusinessEvent;
+    PersonalText? EvidenceUrl, string? CourseCode = null) : IBusinessEvent;
 
 /// <summary>A provider (or an admin) recorded a certification. RuleVersion is the CPD scheme its first cycle runs under.</summary>
 public sealed record CertificationAwarded(
@@ -81,6 +82,16 @@ public sealed record CertificationRenewed(
     string RuleVersion, Guid? CompletionId, bool AfterExpiry) : IBusinessEvent
 {
     DateOnly IBusinessEvent.OccurredOn => RenewedOn;
+}
+
+/// <summary>
+/// A renewal by CPD no longer stands: the cycle it closed was met only with an activity a CPD audit has since rejected.
+/// The cycle that renewal started is withdrawn; the previous one (to ReinstatedRenewBy) is current again.
+/// </summary>
+public sealed record CertificationRenewalWithdrawn(Guid CertificationId, string Code, DateOnly WithdrawnCycleStart, DateOnly ReinstatedRenewBy,
+    DateOnly WithdrawnOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => WithdrawnOn;
 }
 
 /// <summary>The certification reached its renewBy date without being renewed.</summary>

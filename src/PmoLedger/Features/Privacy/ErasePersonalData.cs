@@ -4,6 +4,7 @@ using PmoLedger.Features.Audit;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Practitioners;
+using PmoLedger.Features.Xapi;
 
 namespace PmoLedger.Features.Privacy;
 
@@ -37,6 +38,7 @@ public static class ErasePersonalDataEndpoint
     public static async Task<IResult> Post(Guid id, ErasePersonalData command, IDocumentStore store, KeyRing keys,
         ClaimsPrincipal user, TimeProvider clock, ILogger<ErasePersonalData> logger, CancellationToken ct)
     {
+        IReadOnlyList<Guid> actorKeys = [];
         // A write racing the erasure moves the stream on: the one retry loop decides again on the new state.
         var refused = await WriteConflicts.Retry<IResult?>(async () =>
         {
@@ -45,19 +47,23 @@ public static class ErasePersonalDataEndpoint
             if (stream.Aggregate is null) return Results.Problem(Problems.NotFound($"No practitioner {id}."));
             if (Decide(await keys.ExistsAsync(id, ct), command) is not { } erased) return null;
             stream.AppendOne(erased);
+            // Read while the key still opens them: the addresses whose xAPI actor keys go too.
+            var addresses = StatementActors.Addresses(await session.Events.FetchStreamAsync(id, token: ct)).ToList();
             // Credentials are revoked with the erasure, and their signed copies (which carry the email hash's salt) go.
             stream.AppendMany(CredentialRules.Revocations(stream.Aggregate.Then([erased]), clock.Today()));
             session.DeleteWhere<CredentialToken>(x => x.PractitionerId == id);
             keys.Destroy(session, id);
             session.DeleteWhere<PractitionerEmail>(x => x.PractitionerId == id);
+            actorKeys = await StatementActors.ForgetAsync(session, keys, addresses, ct);
             await session.SaveChangesAsync(ct);
             keys.Forget(id);
+            foreach (var actorKey in actorKeys) keys.Forget(actorKey);
             return null;
         }, () => Results.Problem(Problems.Conflict("The practitioner's record was busy; nothing was erased. Retry the request.")), logger, ct);
         if (refused is not null) return refused;
 
         // Also run when the erasure was already recorded, so a retry completes one interrupted after its commit.
-        await RefreshReadModelsAsync(store, id, ct);
+        await RefreshReadModelsAsync(store, keys, id, actorKeys, ct);
         return Results.NoContent();
     }
 
@@ -65,7 +71,7 @@ public static class ErasePersonalDataEndpoint
     /// Rebuilds the practitioner's documents from their events, which now read "[erased]" wherever the key sealed
     /// something, and replaces the stored ones: exactly what a full projection rebuild would store.
     /// </summary>
-    public static async Task RefreshReadModelsAsync(IDocumentStore store, Guid id, CancellationToken ct)
+    public static async Task RefreshReadModelsAsync(IDocumentStore store, KeyRing keys, Guid id, IReadOnlyList<Guid> actorKeys, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
         var events = await session.Events.FetchStreamAsync(id, token: ct);
@@ -77,6 +83,7 @@ public static class ErasePersonalDataEndpoint
         foreach (var completion in completions.Where(c => c.EvidenceUrl is not null))
             completion.EvidenceUrl = PersonalText.ErasedMarker;
         session.Store(completions.ToArray());
+        await StatementActors.RefreshAsync(session, keys, [id, .. actorKeys], ct);
         await session.SaveChangesAsync(ct);
     }
 }

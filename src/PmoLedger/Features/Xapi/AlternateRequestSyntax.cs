@@ -6,7 +6,8 @@ namespace PmoLedger.Features.Xapi;
 /// <summary>
 /// xAPI's alternate request syntax, for clients that can only POST (1.0.3 requires it): a POST to
 /// <c>?method=PUT|GET|DELETE|POST</c> with a form whose fields are the headers, the parameters and the
-/// <c>content</c>. Rewritten into the plain request before authentication reads the Authorization field.
+/// <c>content</c>. Rewritten into the plain request before authentication reads the Authorization field
+/// (<see cref="Lrs.UseXapiAlternateSyntax"/>).
 /// </summary>
 public sealed class AlternateRequestSyntax(RequestDelegate next)
 {
@@ -34,7 +35,18 @@ public sealed class AlternateRequestSyntax(RequestDelegate next)
             return;
         }
 
-        var form = await request.ReadFormAsync(context.RequestAborted);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(context.RequestAborted);
+        }
+        catch (InvalidDataException e)
+        {
+            // The form readers' own limits (fields, lengths): the client's mistake, said as such.
+            context.Response.Headers[Lrs.VersionHeader] = Lrs.Versions[^1];
+            await Lrs.Error(StatusCodes.Status400BadRequest, $"The form could not be read: {e.Message}").ExecuteAsync(context);
+            return;
+        }
         var query = new QueryBuilder();
         string? content = null;
         request.Headers.ContentType = "application/json";

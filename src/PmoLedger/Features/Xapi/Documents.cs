@@ -16,7 +16,7 @@ public sealed class XapiDocument
     public Guid ProviderId { get; set; }
     public string Kind { get; set; } = "";
     public string? ActivityId { get; set; }
-    /// <summary>Personal data when the document belongs to a learner: the agent's identifier.</summary>
+    /// <summary>The keyed hash (<see cref="KeyRing.LookupKey"/>) of the agent's identifier; an erasure deletes the agent's documents.</summary>
     public string? AgentKey { get; set; }
     public string? Registration { get; set; }
     public string DocumentId { get; set; } = "";
@@ -81,7 +81,8 @@ public static class XapiDocumentsEndpoints
                 }) : ["not an object"];
                 if (problems.Count > 0 || node is not JsonObject agentObject || StatementIndex.Key(agentObject) is not { } key)
                     return (null, Lrs.Error(400, "'agent' must be an identified Agent as JSON."));
-                agent = key;
+                // Kept and matched only as a keyed hash: the agent's identifier is personal data.
+                agent = http.RequestServices.GetRequiredService<KeyRing>().LookupKey(key);
             }
             catch (JsonException)
             {

@@ -10,28 +10,36 @@ using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Xapi;
 
-/// <summary>Finds a practitioner by the SHA-1 of their mailto: IRI, as xAPI's mbox_sha1sum names them.</summary>
+/// <summary>
+/// Finds a practitioner by the SHA-1 of their mailto: IRI, as xAPI's mbox_sha1sum names them. The id is the keyed
+/// hash of that agent key (<see cref="KeyRing.LookupKey"/>): a plain SHA-1 of an address is as good as the address to
+/// anyone who can guess it, so it is never stored.
+/// </summary>
 public sealed class PractitionerMboxHash
 {
     public string Id { get; set; } = "";
     public Guid PractitionerId { get; set; }
 
-    public static string Of(string email) =>
+    /// <summary>sha1 of the lower-cased <c>mailto:</c> IRI, as an LMS computes mbox_sha1sum.</summary>
+    public static string Sha1Of(string email) =>
         Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes("mailto:" + email.Trim().ToLowerInvariant())));
+
+    /// <summary>The agent key (<see cref="StatementIndex.Key"/>) of an mbox_sha1sum naming this address.</summary>
+    public static string AgentKeyOf(string email) => "sha1:" + Sha1Of(email);
 }
 
 /// <summary>Keeps the mbox_sha1sum lookup beside every registration.</summary>
-public sealed partial class PractitionerMboxHashProjection : EventProjection
+public sealed partial class PractitionerMboxHashProjection(KeyRing keys) : EventProjection
 {
     public PractitionerMboxHash Create(PractitionerRegistered e) =>
-        new() { Id = PractitionerMboxHash.Of(e.Email), PractitionerId = e.PractitionerId };
+        new() { Id = keys.LookupKey(PractitionerMboxHash.AgentKeyOf(e.Email)), PractitionerId = e.PractitionerId };
 
     /// <summary>A corrected email replaces the lookup; the old address no longer finds anyone.</summary>
     public void Project(IEvent<PractitionerDetailsCorrected> e, IDocumentOperations ops)
     {
         if (e.Data.Email is not { } email) return;
         ops.DeleteWhere<PractitionerMboxHash>(x => x.PractitionerId == e.StreamId);
-        ops.Store(new PractitionerMboxHash { Id = PractitionerMboxHash.Of(email), PractitionerId = e.StreamId });
+        ops.Store(new PractitionerMboxHash { Id = keys.LookupKey(PractitionerMboxHash.AgentKeyOf(email)), PractitionerId = e.StreamId });
     }
 
     /// <summary>After an erasure, statements about the person are no longer matched to them.</summary>

@@ -5,15 +5,17 @@ using JasperFx.Events;
 using Marten.Events.Aggregation;
 using Microsoft.AspNetCore.WebUtilities;
 using PmoLedger.Features.Completions;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Xapi;
 
 /// <summary>
-/// A statement the LRS stored, as its own stream. <see cref="Actor"/> is personal data (privacy.md):
-/// it is kept apart from the rest of the statement so that sealing it touches this one field.
+/// A statement the LRS stored, as its own stream. <see cref="Actor"/> is personal data (privacy.md): it is kept
+/// apart from the rest of the statement and sealed under the key of the practitioner it names, else of the actor's
+/// identity (<see cref="StatementActors"/>).
 /// </summary>
-public sealed record XapiStatementStored(Guid StatementId, Guid ProviderId, DateTimeOffset Stored, string Statement, string Actor, string? UnmappedReason);
+public sealed record XapiStatementStored(Guid StatementId, Guid ProviderId, DateTimeOffset Stored, string Statement, PersonalText Actor, string? UnmappedReason);
 
 /// <summary>A later statement voided this one; it stays in the log and leaves ordinary queries.</summary>
 public sealed record XapiStatementVoided(Guid StatementId, Guid VoidingStatementId);
@@ -26,8 +28,10 @@ public sealed class XapiStatement
     public DateTimeOffset Stored { get; set; }
     /// <summary>The statement without its actor (see <see cref="Actor"/>).</summary>
     public string Body { get; set; } = "";
-    /// <summary>Personal data: the actor as sent.</summary>
-    public string Actor { get; set; } = "";
+    /// <summary>Personal data: the actor as sent, sealed as in the event.</summary>
+    public PersonalText Actor { get; set; } = PersonalText.ErasedFor(Guid.Empty);
+    /// <summary>The data key that seals <see cref="Actor"/>: which statements an erasure reaches.</summary>
+    public Guid ActorKeyId { get; set; }
     public bool Voided { get; set; }
     public Guid? Voids { get; set; }
     /// <summary>The statement this one's object refers to (a StatementRef), or the empty id.</summary>
@@ -35,29 +39,33 @@ public sealed class XapiStatement
     public string Verb { get; set; } = "";
     public string? Activity { get; set; }
     public string? Registration { get; set; }
+    /// <summary>Keyed hashes (<see cref="KeyRing.LookupKey"/>) of the agents' identifiers, never the identifiers.</summary>
     public string[] Agents { get; set; } = [];
+    /// <summary>As <see cref="Agents"/>, for related_agents.</summary>
     public string[] RelatedAgents { get; set; } = [];
     public string[] RelatedActivities { get; set; } = [];
     public string? UnmappedReason { get; set; }
 
-    /// <summary>The statement as it was stored, actor included.</summary>
+    /// <summary>The statement as it was stored, actor included; an erased actor is an Agent named "[erased]".</summary>
     public JsonObject Full()
     {
         var body = JsonNode.Parse(Body)!.AsObject();
-        var full = new JsonObject { ["id"] = body["id"]?.DeepClone(), ["actor"] = JsonNode.Parse(Actor) };
+        var actor = Actor.Erased ? new JsonObject { ["objectType"] = "Agent", ["name"] = PersonalText.ErasedMarker } : JsonNode.Parse(Actor.Text);
+        var full = new JsonObject { ["id"] = body["id"]?.DeepClone(), ["actor"] = actor };
         foreach (var (name, value) in body.Where(p => p.Key != "id")) full[name] = value?.DeepClone();
         return full;
     }
 }
 
-public sealed partial class XapiStatementProjection : SingleStreamProjection<XapiStatement, Guid>
+/// <summary>Needs the key ring: the agents it indexes are keyed hashes.</summary>
+public sealed partial class XapiStatementProjection(KeyRing keys) : SingleStreamProjection<XapiStatement, Guid>
 {
     public override XapiStatement? Evolve(XapiStatement? snapshot, Guid id, IEvent e)
     {
         switch (e.Data)
         {
             case XapiStatementStored s:
-                return StatementIndex.Build(s);
+                return StatementIndex.Build(s, keys);
             case XapiStatementVoided when snapshot is not null:
                 snapshot.Voided = true;
                 return snapshot;
@@ -69,10 +77,11 @@ public sealed partial class XapiStatementProjection : SingleStreamProjection<Xap
 /// <summary>The keys statement queries match on, taken from a stored statement.</summary>
 public static class StatementIndex
 {
-    public static XapiStatement Build(XapiStatementStored s)
+    /// <summary>An erased actor (its key destroyed) adds nothing: queries no longer find the statement by it.</summary>
+    public static XapiStatement Build(XapiStatementStored s, KeyRing keys)
     {
         var body = JsonNode.Parse(s.Statement)!.AsObject();
-        var actor = JsonNode.Parse(s.Actor);
+        var actor = s.Actor.Erased ? null : JsonNode.Parse(s.Actor.Text);
         var obj = body["object"] as JsonObject;
         var objectType = Text(obj?["objectType"]) ?? "Activity";
         var related = new HashSet<string>();
@@ -81,14 +90,14 @@ public static class StatementIndex
 
         return new XapiStatement
         {
-            Id = s.StatementId, ProviderId = s.ProviderId, Stored = s.Stored, Body = s.Statement, Actor = s.Actor,
+            Id = s.StatementId, ProviderId = s.ProviderId, Stored = s.Stored, Body = s.Statement, Actor = s.Actor, ActorKeyId = s.Actor.KeyId,
             Verb = Text(body["verb"]?["id"]) ?? "",
             Voids = Text(body["verb"]?["id"]) == StatementRules.VoidedVerb && Guid.TryParse(Text(obj?["id"]), out var target) ? target : null,
             Refers = objectType == "StatementRef" && Guid.TryParse(Text(obj?["id"]), out var referred) ? referred : Guid.Empty,
             Activity = objectType == "Activity" ? Text(obj?["id"]) : null,
             Registration = Text(body["context"]?["registration"])?.ToLowerInvariant(),
-            Agents = [.. AgentKeys(actor), .. objectType is "Agent" or "Group" ? AgentKeys(obj) : []],
-            RelatedAgents = [.. related],
+            Agents = [.. AgentKeys(actor).Concat(objectType is "Agent" or "Group" ? AgentKeys(obj) : []).Select(keys.LookupKey)],
+            RelatedAgents = [.. related.Select(keys.LookupKey)],
             RelatedActivities = [.. activities],
             UnmappedReason = s.UnmappedReason
         };
@@ -233,7 +242,7 @@ public static class XapiStatementsEndpoints
     private static IResult? UnknownParameter(IQueryCollection query, string[] allowed) =>
         query.Keys.FirstOrDefault(k => !allowed.Contains(k)) is { } name ? Lrs.Error(400, $"'{name}' is not a parameter of this request.") : null;
 
-    public static async Task<IResult> Get(HttpContext http, IQuerySession session, TimeProvider clock, CancellationToken ct)
+    public static async Task<IResult> Get(HttpContext http, IQuerySession session, TimeProvider clock, KeyRing keys, CancellationToken ct)
     {
         if (!ReadScope(http.User, out var scope)) return Lrs.Error(403, "Statements are read with LRS credentials, or by an auditor.");
 
@@ -275,8 +284,9 @@ public static class XapiStatementsEndpoints
             {
                 ["actor"] = a.DeepClone(), ["verb"] = new JsonObject { ["id"] = "http://example.org/v" }, ["object"] = new JsonObject { ["id"] = "http://example.org/a" }
             });
-            if (agent is not JsonObject agentObject || check.Count > 0 || StatementIndex.Key(agentObject) is not { } key)
+            if (agent is not JsonObject agentObject || check.Count > 0 || StatementIndex.Key(agentObject) is not { } identifier)
                 return Lrs.Error(400, "'agent' must be an identified Agent or Group as JSON.");
+            var key = keys.LookupKey(identifier);
             filtered = true;
             query = Flag(q, "related_agents", out var relatedAgents) && relatedAgents
                 ? query.Where(x => x.RelatedAgents.Contains(key))
@@ -443,7 +453,7 @@ public static class XapiStatementsEndpoints
 public sealed record StoreResult(IReadOnlyList<Guid> Ids, IResult? Problem);
 
 /// <summary>Stores statements and carries their consequences into the ledger.</summary>
-public sealed class StatementStore(IDocumentStore store, CompletionIntake intake, KeyRing keys, TimeProvider clock, ILogger<StatementStore> logger)
+public sealed class StatementStore(IDocumentStore store, CompletionIntake intake, KeyRing keys, TimeProvider clock, IMessageBus bus, ILogger<StatementStore> logger)
 {
     public async Task<StoreResult> Store(ClaimsPrincipal user, IReadOnlyList<JsonNode?> items, IReadOnlyList<AttachmentPart> parts, string version, string baseUrl, CancellationToken ct)
     {
@@ -467,6 +477,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         var outcome = await WriteConflicts.Retry(() => Attempt(poster, statements, parts, ids, version, baseUrl, ct),
             () => new Attempted(Lrs.Error(409, "The store was busy; nothing was stored. Retry the request."), [], []), logger, ct);
         if (outcome.Problem is not null) return new([], outcome.Problem);
+        if (outcome.FirstUnmappedToday) await bus.ScheduleAll([ProviderDigest.Schedule(poster.ProviderId, clock.GetUtcNow())]);
 
         if (outcome.Mapped.Count > 0)
         {
@@ -478,21 +489,25 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         return new(ids, null);
     }
 
-    private sealed record Attempted(IResult? Problem, List<IntakeItem> Mapped, List<(Guid Voiding, Guid Target)> Voided);
+    private sealed record Attempted(IResult? Problem, List<IntakeItem> Mapped, List<(Guid Voiding, Guid Target)> Voided, bool FirstUnmappedToday = false);
 
     private async Task<Attempted> Attempt(Poster poster, List<JsonObject> statements, IReadOnlyList<AttachmentPart> parts, List<Guid> ids, string version, string baseUrl, CancellationToken ct)
     {
         await using var session = WriteConflicts.OpenSession(store, poster.UserName);
         var targets = statements.Select(s => StatementIndex.Text(s["verb"]?["id"]) == StatementRules.VoidedVerb ? StatementIndex.Text(s["object"]?["id"]) : null)
             .Select(t => Guid.TryParse(t, out var g) ? g : (Guid?)null).ToList();
-        var existing = (await session.LoadManyAsync<XapiStatement>(ct, [.. ids, .. targets.OfType<Guid>()])).ToDictionary(x => x.Id);
-
+        // Every lookup of the batch in one round trip: the statements and their void targets, and whom the actors name.
         var identities = statements.Select(s => ActorIdentity.Of(s["actor"], baseUrl)).ToList();
-        var emails = (await session.LoadManyAsync<PractitionerEmail>(ct, identities.Select(i => i.Email).OfType<string>().Select(keys.EmailLookupKey).Distinct().ToArray()))
-            .ToDictionary(x => x.Id, x => x.PractitionerId);
-        var hashes = (await session.LoadManyAsync<PractitionerMboxHash>(ct, identities.Select(i => i.MboxSha1).OfType<string>().Distinct().ToArray()))
-            .ToDictionary(x => x.Id, x => x.PractitionerId);
-        var accounts = (await session.LoadManyAsync<PractitionerProfile>(ct, identities.Select(i => i.AccountId).OfType<Guid>().Where(g => g != Guid.Empty).Distinct().ToArray()))
+        var reads = session.CreateBatchQuery();
+        var existingLoad = reads.LoadMany<XapiStatement>().ById([.. ids, .. targets.OfType<Guid>()]);
+        var emailsLoad = reads.LoadMany<PractitionerEmail>().ById(identities.Select(i => i.Email).OfType<string>().Select(keys.EmailLookupKey).Distinct().ToArray());
+        var hashesLoad = reads.LoadMany<PractitionerMboxHash>().ById(identities.Select(i => i.MboxSha1).OfType<string>().Select(Sha1Key).Distinct().ToArray());
+        var accountsLoad = reads.LoadMany<PractitionerProfile>().ById(identities.Select(i => i.AccountId).OfType<Guid>().Where(g => g != Guid.Empty).Distinct().ToArray());
+        await reads.Execute(ct);
+        var existing = (await existingLoad).ToDictionary(x => x.Id);
+        var emails = (await emailsLoad).ToDictionary(x => x.Id, x => x.PractitionerId);
+        var hashes = (await hashesLoad).ToDictionary(x => x.Id, x => x.PractitionerId);
+        var accounts = (await accountsLoad)
             .Where(p => p.Email is not null)   // an erased practitioner's profile keeps no address: no longer matched
             .Select(p => p.Id).ToHashSet();
 
@@ -501,14 +516,20 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         {
             ["objectType"] = "Agent", ["account"] = new JsonObject { ["homePage"] = baseUrl, ["name"] = poster.ProviderId.ToString() }
         };
+        string Sha1Key(string sha1) => keys.LookupKey("sha1:" + sha1);
         Guid? Practitioner(ActorIdentity who) =>
             who.Email is { } e && emails.TryGetValue(keys.EmailLookupKey(e), out var byEmail) ? byEmail
-            : who.MboxSha1 is { } h && hashes.TryGetValue(h, out var byHash) ? byHash
+            : who.MboxSha1 is { } h && hashes.TryGetValue(Sha1Key(h), out var byHash) ? byHash
             : who.AccountId is { } a && accounts.Contains(a) ? a
             : null;
+        var whom = identities.Select(Practitioner).ToList();
+        // An actor naming nobody registered is sealed under its identity's own key (created with the first statement naming it).
+        var actorIdentities = statements.Select((s, i) => whom[i] is null && !existing.ContainsKey(ids[i]) ? keys.LookupKey(StatementActors.Identity(s["actor"], ids[i])) : null).ToList();
+        var actorKeys = await StatementActors.KeysFor(session, keys, actorIdentities.OfType<string>(), ct);
         var mapped = new List<IntakeItem>();
         var voided = new List<(Guid, Guid)>();
         var staged = false;
+        var unmapped = false;
         for (var i = 0; i < statements.Count; i++)
         {
             var statement = statements[i];
@@ -518,7 +539,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
                     return new(Lrs.Error(409, $"Statement {ids[i]} is already stored with different content; statements are immutable."), [], []);
                 // Re-sending a mapped statement mends a completion that was not recorded; the intake answers "resent" when it was.
                 if (before is { UnmappedReason: null, Voids: null, Voided: false } && before.ProviderId == poster.ProviderId
-                    && StatementMapping.Map(before.Full(), Practitioner(identities[i]), Clock.DayOf(now)) is { Completion: { } again } remapped)
+                    && StatementMapping.Map(before.Full(), whom[i], Clock.DayOf(now)) is { Completion: { } again } remapped)
                     mapped.Add(new IntakeItem(new PractitionerRef(remapped.PractitionerId, null), again));
                 continue;
             }
@@ -546,23 +567,27 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             }
             else
             {
-                var mapping = StatementMapping.Map(statement, Practitioner(identities[i]), Clock.DayOf(now));
+                var mapping = StatementMapping.Map(statement, whom[i], Clock.DayOf(now));
                 reason = mapping.Reason;
+                unmapped |= reason is not null;
                 if (mapping.Completion is { } completion) mapped.Add(new IntakeItem(new PractitionerRef(mapping.PractitionerId, null), completion));
             }
 
-            var actor = statement["actor"]!.ToJsonString();
+            var actor = PersonalText.Of(whom[i] ?? actorKeys[actorIdentities[i]!], statement["actor"]!.ToJsonString());
             var body = new JsonObject();
             foreach (var (name, value) in statement.Where(p => p.Key != "actor")) body[name] = value?.DeepClone();
             session.Events.StartStream<XapiStatement>(ids[i], new XapiStatementStored(ids[i], poster.ProviderId, stored, body.ToJsonString(), actor, reason));
             staged = true;
         }
+        // The day's digest is scheduled by the first statement of the day that did not map (docs/notifications.md).
+        var firstUnmappedToday = unmapped && !await session.Query<XapiStatement>().AnyAsync(x =>
+            x.ProviderId == poster.ProviderId && x.UnmappedReason != null && x.Stored >= Clock.StartOf(Clock.DayOf(now)) && x.Stored < now, ct);
         if (staged)
         {
             foreach (var part in parts) session.Store(new XapiAttachment { Id = part.Sha2, ContentType = part.ContentType, Content = part.Content });
             await session.SaveChangesAsync(ct);
         }
-        return new(null, mapped, voided);
+        return new(null, mapped, voided, firstUnmappedToday);
     }
 
     /// <summary>A re-send is the same statement when everything but what the LRS sets is equal.</summary>

@@ -21,35 +21,33 @@ public static class Lrs
             .RequireAuthenticatedUser()));
         services.AddScoped<StatementStore>();
         services.AddSingleton<SpokenVersions>();
-        services.AddTransient<IStartupFilter, AlternateSyntaxFirst>();
         return services;
     }
 
-    /// <summary>The alternate request syntax is unwrapped ahead of the whole pipeline, so authentication sees its headers.</summary>
-    private sealed class AlternateSyntaxFirst : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.UseMiddleware<AlternateRequestSyntax>();
-            next(app);
-        };
-    }
+    /// <summary>
+    /// The alternate request syntax: after the exception handler and the body limit (an oversized or broken form gets
+    /// its 413 or 400 problem like any other body), before authentication (which reads the Authorization field the form
+    /// carries) and before routing (which must see the method and parameters the form stands for).
+    /// </summary>
+    public static IApplicationBuilder UseXapiAlternateSyntax(this IApplicationBuilder app) => app.UseMiddleware<AlternateRequestSyntax>();
 
     /// <summary>The store's part of the Marten configuration (called from LedgerStore).</summary>
-    public static void Configure(StoreOptions opts)
+    public static void Configure(StoreOptions opts, KeyRing keys)
     {
-        opts.Projections.Add<XapiStatementProjection>(ProjectionLifecycle.Inline);
-        opts.Projections.Add<PractitionerMboxHashProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add(new XapiStatementProjection(keys), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new PractitionerMboxHashProjection(keys), ProjectionLifecycle.Inline);
         opts.Schema.For<XapiStatement>()
             .Duplicate(x => x.ProviderId)
             .Duplicate(x => x.Stored)
             .Duplicate(x => x.Verb)
             .Duplicate(x => x.Activity!)
             .Duplicate(x => x.Registration!)
+            .Duplicate(x => x.ActorKeyId)
             .GinIndexJsonData();
         opts.Schema.For<LrsCredential>().Index(x => x.ProviderId);
         opts.Schema.For<XapiDocument>().Duplicate(x => x.ProviderId).Duplicate(x => x.ActivityId!).Duplicate(x => x.AgentKey!);
         opts.Schema.For<PractitionerMboxHash>();
+        opts.Schema.For<XapiActorKey>();
         opts.Schema.For<XapiAttachment>();
     }
 

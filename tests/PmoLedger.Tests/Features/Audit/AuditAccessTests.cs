@@ -86,7 +86,9 @@ public class AuditAccessTests(AppFixture fixture) : AuditContext(fixture)
                 category = "community", points = 1, title = "Meetup", reflection = "Learned a great deal about portfolio offices.", occurredOn = Clock.Today
             }),
             ($"/api/practitioners/{id}/goals", new { dimension = "knowledge", description = "Learn P3O", targetDate = Clock.Today.AddYears(1) }),
-            ($"/api/practitioners/{id}/goals/{Guid.NewGuid()}/achieve", new { evidence = new { kind = "role", id = Guid.NewGuid() } })
+            ($"/api/practitioners/{id}/goals/{Guid.NewGuid()}/achieve", new { evidence = new { kind = "role", id = Guid.NewGuid() } }),
+            // Evidence for a CPD audit is the practitioner's to send, not the auditor's.
+            ($"/api/practitioners/{id}/cpd-audits/{Guid.NewGuid()}/evidence", new { })
         };
         foreach (var (url, body) in writes)
             await Expect(403, s => s.WithBearerToken(AuditorToken), s => s.Post.Json(body).ToUrl(url));

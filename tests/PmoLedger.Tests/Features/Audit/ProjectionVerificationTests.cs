@@ -83,6 +83,7 @@ public class ProjectionVerificationTests(AppFixture fixture) : AuditContext(fixt
             .Select(p => p.GetType().BaseType!.GetGenericArguments()[0])
             .Where(t => t != typeof(Practitioner) && t != typeof(PmoLedger.Features.Providers.Provider)) // write models
             .Where(t => t != typeof(PmoLedger.Features.Providers.ProviderListing)) // kept per provider, not per practitioner
+            .Where(t => t != typeof(PmoLedger.Features.Audit.CpdAuditCampaign)) // kept per CPD audit campaign
             // Read models of other streams than a practitioner's: one xAPI statement stream each.
             .Where(t => t != typeof(PmoLedger.Features.Xapi.XapiStatement))
             .ToList();

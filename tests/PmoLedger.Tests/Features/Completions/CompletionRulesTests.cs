@@ -139,9 +139,12 @@ public class CompletionRulesTests
 
         var renewed = record.Events[1].ShouldBeOfType<CertificationRenewed>();
         renewed.RenewBy.ShouldBe(new DateOnly(2029, 9, 1));
-        var message = record.Messages.ShouldHaveSingleItem();
+        var message = record.Messages.Where(m => m.Message is SettleCertifications).ShouldHaveSingleItem();
         message.Message.ShouldBe(new SettleCertifications(ada.Id, award.CertificationId));
         message.Delay.ShouldBe(Clock.StartOf(new DateOnly(2029, 9, 1)) - Now);
+        // The new renewBy brings its own renewal notices (docs/notifications.md).
+        record.Messages.Select(m => m.Message).OfType<PmoLedger.Features.Notifications.SendRenewalNotice>()
+            .ShouldAllBe(n => n.RenewBy == new DateOnly(2029, 9, 1));
     }
 
     // ---- CSV ----

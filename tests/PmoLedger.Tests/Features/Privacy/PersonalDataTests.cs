@@ -57,7 +57,7 @@ public class PersonalDataTests(AppFixture fixture) : AuditContext(fixture)
     });
 
     /// <summary>A plain-text pg_dump of the test database (the same tool and format an operator would use).</summary>
-    private static async Task<string> PgDump(params string[] options)
+    internal static async Task<string> PgDump(params string[] options)
     {
         var db = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("PMOLEDGER_TEST_CONNECTION") ?? AppFixture.DefaultConnection);
         var tool = Directory.Exists("/usr/lib/postgresql")

@@ -110,5 +110,5 @@ public class StatementMappingTests
     [Fact]
     public void the_sha1_lookup_hashes_the_lower_cased_mailto_iri() =>
         // sha1("mailto:ada@example.org"), as an LMS computes it
-        PractitionerMboxHash.Of("Ada@Example.org").ShouldBe("d714b8a95bd857a37405a7b56db9108b60ae42bd");
+        PractitionerMboxHash.Sha1Of("Ada@Example.org").ShouldBe("d714b8a95bd857a37405a7b56db9108b60ae42bd");
 }

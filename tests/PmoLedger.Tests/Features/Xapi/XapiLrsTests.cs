@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Alba;
 using Marten;
 using PmoLedger.Features.Xapi;
 
@@ -227,7 +228,7 @@ public class XapiLrsTests(AppFixture fixture) : XapiContext(fixture)
         var id = await Send(lrs, Statement(Mbox("someone@example.org")));
         await using var session = Store.QuerySession();
         var stored = (await session.Events.FetchStreamAsync(id)).ShouldHaveSingleItem().Data.ShouldBeOfType<XapiStatementStored>();
-        stored.Actor.ShouldContain("mailto:someone@example.org");
+        stored.Actor.Text.ShouldContain("mailto:someone@example.org");
         stored.Statement.ShouldNotContain("someone@example.org");
     }
 
@@ -256,5 +257,51 @@ public class XapiLrsTests(AppFixture fixture) : XapiContext(fixture)
         await AsLms(lrs, s => { s.Get.Url(url); s.StatusCodeShouldBe(200); });
         await As(AuditorToken, s => { s.WithRequestHeader("X-Experience-API-Version", "2.0.0"); s.Get.Url(url); s.StatusCodeShouldBe(200); });
         await As(PractitionerToken(ada), s => { s.WithRequestHeader("X-Experience-API-Version", "2.0.0"); s.Get.Url(url); s.StatusCodeShouldBe(403); });
+    }
+
+    [Fact]
+    public async Task the_alternate_request_syntax_is_routed_as_the_request_it_stands_for_within_the_body_limit()
+    {
+        var lrs = await ConnectLms();
+        var basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{lrs.Key}:{lrs.Secret}"));
+        var id = await Send(lrs, Statement(Mbox("someone@example.org"), verb: Experienced));
+
+        var read = await Host.Scenario(s =>
+        {
+            s.Post.FormData(new Dictionary<string, string> { ["Authorization"] = basic, ["X-Experience-API-Version"] = "1.0.3", ["statementId"] = id.ToString() })
+                .ToUrl("/xapi/statements").QueryString("method", "GET");
+            s.StatusCodeShouldBe(200);
+        });
+        (await read.Json()).Str("id").ShouldBe(id.ToString());
+
+        var huge = await Host.Scenario(s =>
+        {
+            s.Post.FormData(new Dictionary<string, string> { ["Authorization"] = basic, ["content"] = new string('x', 5 * 1024 * 1024) })
+                .ToUrl("/xapi/statements").QueryString("method", "PUT");
+            s.StatusCodeShouldBe(413);
+            s.ContentTypeShouldBe("application/problem+json");
+        });
+        var broken = await Host.Scenario(s =>
+        {
+            s.Post.FormData(Enumerable.Range(0, 2000).ToDictionary(i => $"field{i}", i => "1")).ToUrl("/xapi/statements").QueryString("method", "GET");
+            s.StatusCodeShouldBe(400);
+            s.ContentTypeShouldBe("application/problem+json");
+        });
+        (await broken.ReadAsTextAsync()).ShouldContain("form");
+    }
+
+    [Fact]
+    public async Task the_auditors_as_of_timeline_shows_what_a_statement_recorded_and_the_event_log_holds_the_statement()
+    {
+        var lrs = await ConnectLms();
+        var ada = await RegisterPractitioner(email: "ada@example.org");
+        var id = await Send(lrs, Statement(Mbox("ada@example.org")));
+
+        var asOf = Uri.EscapeDataString(Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ"));
+        var past = await Get<JsonElement>($"/api/audit/practitioners/{ada}/timeline?asOf={asOf}", AuditorToken);
+        past.GetProperty("entries").EnumerateArray().ShouldContain(e => e.Str("summary").EndsWith($"Reported by xAPI statement {id}."));
+
+        var log = await (await As(AuditorToken, s => s.Get.Url("/api/audit/events?limit=10000"))).ReadAsTextAsync();
+        log.Split('\n').ShouldContain(line => line.Contains($"\"streamId\":\"{id}\"") && line.Contains("xapi_statement_stored"));
     }
 }

@@ -75,7 +75,7 @@ public sealed class CpdModel(IQuerySession session, WebWrite write, TimeProvider
     private async Task<IActionResult> Show(Guid id, CancellationToken ct)
     {
         Today = clock.Today();
-        var ledger = WebRead.Value<CpdLedgerView>(await GetCpdLedgerEndpoint.Get(id, session, ct));
+        var ledger = WebRead.Value<CpdLedgerView>(await GetCpdLedgerEndpoint.Get(id, null, session, ct));
         if (ledger is null) return NotFound();
         Ledger = ledger;
         return Page();

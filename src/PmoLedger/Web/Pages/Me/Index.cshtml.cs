@@ -12,6 +12,7 @@ public sealed class IndexModel(IQuerySession session, TimeProvider clock) : Page
     public CpdLedgerView Cpd { get; private set; } = null!;
     public IReadOnlyList<TimelineEntry> Latest { get; private set; } = [];
     public DateOnly Today { get; private set; }
+    public IReadOnlyList<CpdAudit> OpenAudits { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
@@ -21,9 +22,10 @@ public sealed class IndexModel(IQuerySession session, TimeProvider clock) : Page
         if (profile is null) return NotFound();
         Profile = ProfileView.From(profile, Today);
         Chart = CareerChart.For(profile.Roles, Today);
-        Cpd = WebRead.Value<CpdLedgerView>(await GetCpdLedgerEndpoint.Get(id, session, ct)) ?? new CpdLedgerView(id, CpdRuleSet.Current.Version, [], []);
+        Cpd = WebRead.Value<CpdLedgerView>(await GetCpdLedgerEndpoint.Get(id, null, session, ct)) ?? new CpdLedgerView(id, CpdRuleSet.Current.Version, [], []);
         var timeline = await session.LoadAsync<Timeline>(id, ct);
         Latest = timeline is null ? [] : timeline.Entries.AsEnumerable().Reverse().Take(6).ToList();
+        OpenAudits = await session.Query<CpdAudit>().Where(a => a.PractitionerId == id && a.Outcome == null).ToListAsync(ct);
         return Page();
     }
 }

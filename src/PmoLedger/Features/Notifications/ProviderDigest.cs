@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using JasperFx.Events;
+using PmoLedger.Features.Providers;
+using PmoLedger.Features.Xapi;
+using PmoLedger.Web;
+using Wolverine.Runtime.Handlers;
+
+namespace PmoLedger.Features.Notifications;
+
+/// <summary>Due at the end of <see cref="Day"/>: the provider's digest of what did not map that day.</summary>
+public sealed record SendProviderDigest(Guid ProviderId, DateOnly Day);
+
+public sealed record DigestItem(Guid StatementId, DateTimeOffset Stored, string Verb, string Reason);
+
+public sealed record DigestRecipient(string StaffId, string Email, string FullName);
+
+public sealed record ProviderDigestMail(string Kind, string About, DateOnly Day, IReadOnlyList<DigestItem> Items, IReadOnlyList<DigestRecipient> Recipients);
+
+/// <summary>
+/// The daily digest to a provider's staff of the xAPI statements that did not map, with the reasons. Optional: each
+/// recipient can stop it with one click. Sent only on days with something in it.
+/// </summary>
+public static class ProviderDigest
+{
+    public const string Kind = "provider-digest";
+
+    public static string About(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>The digest of the day a statement was stored unmapped: due when that day is over.</summary>
+    public static Scheduled Schedule(Guid providerId, DateTimeOffset now) =>
+        Scheduled.At(new SendProviderDigest(providerId, Clock.DayOf(now)), Clock.DayOf(now).AddDays(1), now);
+
+    /// <summary>Nothing to say, nobody to tell, or already told: no digest.</summary>
+    public static ProviderDigestMail? Decide(SendProviderDigest message, IReadOnlyCollection<string> alreadySent,
+        IReadOnlyList<DigestItem> items, IEnumerable<StaffMember> staff)
+    {
+        var about = About(message.Day);
+        if (alreadySent.Contains(NotificationSent.Key(Kind, about)) || items.Count == 0) return null;
+        var recipients = staff
+            .Where(s => s.Role == Roles.Provider && s.ProviderId == message.ProviderId && !s.StoppedNotices.Contains(Kind))
+            .Select(s => new DigestRecipient(s.Id, s.Email, s.FullName)).ToList();
+        return recipients.Count == 0 ? null : new ProviderDigestMail(Kind, about, message.Day, items, recipients);
+    }
+
+    /// <summary>The one-click stop link: signed with the lookup key, so only the mail's own link works.</summary>
+    public static string StopLink(KeyRing keys, string baseUrl, string staffId, string kind) =>
+        $"{baseUrl.TrimEnd('/')}/notifications/stop?account={Uri.EscapeDataString(staffId)}&kind={Uri.EscapeDataString(kind)}&signature={Signature(keys, staffId, kind)}";
+
+    public static string Signature(KeyRing keys, string staffId, string kind) => keys.LookupKey($"stop-notices|{staffId}|{kind}");
+
+    public static (string Subject, string Text, string Html) Compose(ProviderDigestMail digest, string providerName, DigestRecipient to, string baseUrl, string stopLink)
+    {
+        var day = RenewalNoticeMail.Date(digest.Day);
+        var list = $"{baseUrl.TrimEnd('/')}/api/providers/";
+        var subject = $"{digest.Items.Count} xAPI {(digest.Items.Count == 1 ? "statement" : "statements")} did not map on {day}";
+        var text = new StringBuilder($"Dear {to.FullName},\n\nOn {day}, {digest.Items.Count} of the statements {providerName} sent did not become completions:\n\n");
+        foreach (var item in digest.Items) text.Append($"- {item.StatementId}: {item.Reason}\n");
+        text.Append($"\nThe full list, with the verbs: {list}<provider id>/xapi/unmapped\n\nStop these digests: {stopLink}\n\nPmoLedger\n");
+        var html = new StringBuilder($"<p>Dear {WebUtility.HtmlEncode(to.FullName)},</p>\n<p>On {day}, {digest.Items.Count} of the statements " +
+                                     $"{WebUtility.HtmlEncode(providerName)} sent did not become completions:</p>\n<ul>\n");
+        foreach (var item in digest.Items) html.Append($"<li>{item.StatementId}: {WebUtility.HtmlEncode(item.Reason)}</li>\n");
+        html.Append($"</ul>\n<p><a href=\"{WebUtility.HtmlEncode(stopLink)}\">Stop these digests</a></p>\n<p>PmoLedger</p>\n");
+        return (subject, text.ToString(), html.ToString());
+    }
+}
+
+/// <summary>Sends the day's digest once, under the provider stream's lock, and records it on that stream.</summary>
+public static class SendProviderDigestHandler
+{
+    public static void Configure(HandlerChain chain) => NoticeRetries.Apply(chain);
+
+    public static async Task Handle(SendProviderDigest message, IDocumentStore store, Mailer mailer, WebSettings web, KeyRing keys,
+        TimeProvider clock, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        session.LastModifiedBy = "notifications";
+        var stream = await session.Events.FetchForExclusiveWriting<Provider>(message.ProviderId, ct);
+        if (stream.Aggregate is not { } provider) return;
+
+        var type = EventTypeExtensions.GetEventTypeName<NotificationSent>();
+        var sent = (await session.Events.QueryAllRawEvents().Where(e => e.StreamId == message.ProviderId && e.EventTypeName == type).ToListAsync(ct))
+            .Select(e => ((NotificationSent)e.Data).Reason).ToList();
+        var (from, to) = (Clock.StartOf(message.Day), Clock.StartOf(message.Day.AddDays(1)));
+        var items = (await session.Query<XapiStatement>()
+                .Where(x => x.ProviderId == message.ProviderId && x.UnmappedReason != null && x.Voids == null && x.Stored >= from && x.Stored < to)
+                .OrderBy(x => x.Stored).ToListAsync(ct))
+            .Select(x => new DigestItem(x.Id, x.Stored, x.Verb, x.UnmappedReason!)).ToList();
+        var staff = await session.Query<StaffMember>().Where(s => s.ProviderId == message.ProviderId).ToListAsync(ct);
+        if (ProviderDigest.Decide(message, sent, items, staff) is not { } digest) return;
+
+        var baseUrl = web.PublicUrl ?? "http://localhost:5080";
+        foreach (var recipient in digest.Recipients)
+        {
+            var (subject, text, html) = ProviderDigest.Compose(digest, provider.Name, recipient, baseUrl,
+                ProviderDigest.StopLink(keys, baseUrl, recipient.StaffId, ProviderDigest.Kind));
+            await mailer.SendAsync(recipient.Email, subject, text, html, ct);
+        }
+        stream.AppendOne(new NotificationSent(digest.Kind, digest.About, clock.GetUtcNow()));
+        await session.SaveChangesAsync(ct);
+    }
+}
+
+/// <summary>The one-click stop of an optional notice, from the link in the mail (no sign-in needed: the link is signed).</summary>
+public static class StopNoticesEndpoint
+{
+    public static readonly string[] Optional = [ProviderDigest.Kind];
+
+    // A link in a mail, answered with a page: not part of the API's description.
+    [ExcludeFromDescription]
+    [WolverineGet("/notifications/stop", OperationId = "stopNotices")]
+    [AllowAnonymous]
+    public static async Task<IResult> Get(string? account, string? kind, string? signature, IDocumentSession session, KeyRing keys, CancellationToken ct)
+    {
+        if (account is null || kind is null || signature is null || !Optional.Contains(kind)
+            || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                Encoding.ASCII.GetBytes(ProviderDigest.Signature(keys, account, kind)), Encoding.ASCII.GetBytes(signature)))
+            return Results.Problem(Problems.NotFound("This link is not valid."));
+        if (await session.LoadAsync<StaffMember>(account, ct) is not { } staff) return Results.Problem(Problems.NotFound("This link is not valid."));
+        if (!staff.StoppedNotices.Contains(kind))
+        {
+            staff.StoppedNotices = [.. staff.StoppedNotices, kind];
+            session.Store(staff);
+            await session.SaveChangesAsync(ct);
+        }
+        return Results.Content("<!doctype html><title>Stopped</title><p>You will no longer receive these notices.</p>", "text/html; charset=utf-8");
+    }
+}
