@@ -25,7 +25,7 @@ public static class LedgerStore
         opts.DatabaseSchemaName = Schema;
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json =>
         {
-            Json.Configure(json);
+            Infrastructure.Json.Configure(json);
             // Personal data is sealed under the practitioner's key on its way into storage (docs/privacy.md).
             json.Converters.Insert(0, new SealedTextConverter(keys));
         });

@@ -4,6 +4,7 @@ using Marten;
 using PmoLedger;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Demo;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
@@ -37,7 +38,7 @@ try
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.ConfigureHttpJsonOptions(o =>
     {
-        Json.Configure(o.SerializerOptions);
+        PmoLedger.Infrastructure.Json.Configure(o.SerializerOptions);
         ApiRules.StrictBodies(o.SerializerOptions);
     });
     builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -92,6 +93,7 @@ try
     builder.Services.AddHostedService<PrivacyStartupCheck>();
     builder.Services.AddXapi();
     builder.Services.AddCpdRuleVersions(configuration);
+    builder.Services.AddCredentials(configuration, builder.Environment);
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
 
     var app = builder.Build();
