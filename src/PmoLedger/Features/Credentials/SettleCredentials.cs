@@ -4,7 +4,10 @@ using Marten.Services;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Practitioners;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
 using Wolverine.ErrorHandling;
+using Wolverine.Marten.Subscriptions;
 using Wolverine.Runtime.Handlers;
 
 namespace PmoLedger.Features.Credentials;
@@ -115,6 +118,22 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
     }
 }
 
+/// <summary>The durable backstop of <see cref="CredentialSettlement"/>: the daemon hands every fact to the message, in order.</summary>
+public sealed class CredentialRelay : BatchSubscription
+{
+    public CredentialRelay() : base("CredentialRelay")
+    {
+        foreach (var trigger in CredentialSettlement.Triggers) IncludeType(trigger);
+    }
+
+    public override async Task ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
+        IMessageBus bus, CancellationToken cancellationToken)
+    {
+        foreach (var practitionerId in page.Events.Where(e => CredentialSettlement.Triggers.Contains(e.EventType)).Select(e => e.StreamId).Distinct())
+            await bus.PublishAsync(new SettleCredentials(practitionerId));
+    }
+}
+
 public static class CredentialsSetup
 {
     public static IServiceCollection AddCredentials(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
@@ -134,6 +153,12 @@ public static class CredentialsSetup
             StatusLists.Configure(opts);
             opts.Listeners.Add(new CredentialSettlement(provider));
         });
+
+        // The listener settles before the request answers, but a process that dies between the fact's commit and
+        // that second transaction would leave the credential owed for ever. So the async daemon also relays every
+        // fact to the durable message: usually it finds nothing left to do and writes nothing (so it races nobody);
+        // after a crash it issues or revokes what was missed.
+        services.SubscribeToEvents(new CredentialRelay());
         return services;
     }
 }
