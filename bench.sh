@@ -27,6 +27,7 @@ cleanup() {
 trap cleanup EXIT
 rm -rf "$GENERATED"
 CODEGEN_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"   # codegen needs a production configuration, not this key
+export Credentials__SigningKey="$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null)"   # nor this one
 echo "bench: generating Wolverine handler code and building Release..."
 ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__Ledger="$CONNECTION" Demo__SeedOnStart=false \
   Auth__SigningKey=pmoledger-benchmark-codegen-only-key-0123456789 Privacy__MasterKey="$CODEGEN_MASTER_KEY" \

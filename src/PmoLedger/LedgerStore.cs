@@ -20,10 +20,12 @@ public static class LedgerStore
     public static void Configure(StoreOptions opts, string connectionString, KeyRing keys)
     {
         opts.Connection(connectionString);
+        DatabaseOutage.ConfigureRetries(opts);
+        SharedDataProtection.Configure(opts);
         opts.DatabaseSchemaName = Schema;
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json =>
         {
-            Json.Configure(json);
+            Infrastructure.Json.Configure(json);
             // Personal data is sealed under the practitioner's key on its way into storage (docs/privacy.md).
             json.Converters.Insert(0, new SealedTextConverter(keys));
         });

@@ -1,12 +1,12 @@
 using JasperFx;
 using JasperFx.CodeGeneration;
-using JasperFx.Events.Daemon;
 using Marten;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using PmoLedger;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Demo;
+using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 using PmoLedger.Features.Xapi;
 using PmoLedger.Infrastructure;
@@ -38,7 +38,7 @@ try
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.ConfigureHttpJsonOptions(o =>
     {
-        Json.Configure(o.SerializerOptions);
+        PmoLedger.Infrastructure.Json.Configure(o.SerializerOptions);
         ApiRules.StrictBodies(o.SerializerOptions);
     });
     builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
@@ -52,7 +52,7 @@ try
     builder.Services.AddLedgerAuth(AuthSettings.From(configuration, builder.Environment), ApiKeyAuthentication.Header, ApiKeyAuthentication.SchemeName)
         .AddProviderApiKeys();
     builder.Services.AddOpenApi(OpenApiSetup.Configure);
-    builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql");
+    builder.Services.AddLedgerHosting(configuration, completionEvent: typeof(TrainingCompleted));
 
     var privacy = PrivacySettings.From(configuration, builder.Environment);
     if (privacy.DevelopmentKeyFile is { } keyFile)
@@ -65,9 +65,7 @@ try
     builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString, keys))
         .UseLightweightSessions()
         .ApplyAllDatabaseChangesOnStartup()
-        // Runs the event-chain subscription. HotCold: one node at a time holds it, the others stand by.
-        .AddAsyncDaemon(configuration.GetValue("Marten:DaemonMode", DaemonMode.HotCold))
-        .IntegrateWithWolverine();
+        .IntegrateWithLedgerNodes(configuration);
     builder.Services.AddHttpContextAccessor();
     builder.Services.ConfigureMarten((services, opts) =>
     {
@@ -83,6 +81,7 @@ try
         opts.Policies.UseDurableLocalQueues();
         opts.EnableRelayOfUserName = true;
         opts.Durability.ScheduledJobPollingTime = configuration.GetValue("Wolverine:ScheduledJobPollingTime", TimeSpan.FromSeconds(5));
+        opts.ConfigureLedgerNodes(configuration);
         // Generated handler code: compiled at start in development and tests, pre-generated
         // (`codegen write`) and loaded statically in production images.
         opts.CodeGeneration.TypeLoadMode = configuration.GetValue("Wolverine:TypeLoadMode", TypeLoadMode.Dynamic);
@@ -94,6 +93,7 @@ try
     builder.Services.AddHostedService<PrivacyStartupCheck>();
     builder.Services.AddXapi();
     builder.Services.AddCpdRuleVersions(configuration);
+    builder.Services.AddCredentials(configuration, builder.Environment);
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
 
     var app = builder.Build();
@@ -108,10 +108,12 @@ try
     // Routing after the alternate syntax, which changes the method and parameters a route is chosen by.
     app.UseRouting();
     app.UseAuthentication();
+    // After authentication: limits count per provider key and per signed-in user.
+    app.UseRateLimiter();
     app.UseAuthorization();
     app.UseMiddleware<UnusableIds>();
 
-    app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = PostgresHealthCheck.WriteJson }).AllowAnonymous();
+    app.MapLedgerHealth();
     app.MapOpenApi().AllowAnonymous();
     app.MapScalarApiReference("/docs").AllowAnonymous();
     app.MapLedgerWeb();

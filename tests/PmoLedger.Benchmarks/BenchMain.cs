@@ -16,6 +16,7 @@ public static class BenchMain
     public static async Task<int> Main(string[] args)
     {
         if (args.FirstOrDefault() == "ref-server") return await ReferenceServer.RunAsync(args);
+        if (args.FirstOrDefault() == "reliability") return await Reliability.RunAsync(args);
 
         var settings = Settings.Parse(args);
         var total = Stopwatch.StartNew();

@@ -45,6 +45,9 @@ public sealed class ChildProcess : IAsyncDisposable
         var url = $"http://127.0.0.1:{port}";
         info.Environment["ASPNETCORE_URLS"] = url;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // Capacity is measured, not the per-caller limits (docs/operations.md, "Rate limits").
+        foreach (var limit in new[] { "ProviderPerWindow", "ProviderBurst", "UserPerWindow", "UserBurst" })
+            info.Environment[$"RateLimits__{limit}"] = "1000000";
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var started = Stopwatch.GetTimestamp();
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {dll}");
@@ -89,6 +92,16 @@ public sealed class ChildProcess : IAsyncDisposable
         }
         throw new TimeoutException($"{Name} did not become healthy in {timeout}:{Environment.NewLine}{Tail()}");
     }
+
+    /// <summary>Ends the process at once, as `kill -9` would: no shutdown, nothing flushed.</summary>
+    public void KillHard()
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: false);
+        process.WaitForExit();
+    }
+
+    /// <summary>Resident memory now (VmRSS) in MiB.</summary>
+    public double ResidentMemoryMiB() => ReadStatusKiB("VmRSS") / 1024.0;
 
     /// <summary>Peak resident memory (VmHWM) in MiB.</summary>
     public double PeakMemoryMiB() => ReadStatusKiB("VmHWM") / 1024.0;

@@ -38,6 +38,9 @@ public sealed class Settings
     /// <summary>The master key for personal data the service and the in-process stores share, new every run.</summary>
     public static readonly byte[] MasterKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
 
+    /// <summary>Production refuses to start without a credential signing key (docs/credentials.md); one for the run.</summary>
+    public static readonly string CredentialSigningKey = System.Security.Cryptography.RSA.Create(2048).ExportPkcs8PrivateKeyPem();
+
     /// <summary>The keys an in-process store seals personal data with, as the service does.</summary>
     public static KeyRing Keys(string connection) =>
         new(new PrivacySettings(MasterKey, null, false, TimeSpan.FromMinutes(10)), connection);
@@ -84,6 +87,7 @@ public sealed class Settings
         ["ConnectionStrings__Ledger"] = connection,
         ["Auth__SigningKey"] = Auth.SigningKey!,
         ["Privacy__MasterKey"] = Convert.ToBase64String(MasterKey),
+        ["Credentials__SigningKey"] = CredentialSigningKey,
         ["Demo__SeedOnStart"] = "false",
         ["Wolverine__TypeLoadMode"] = typeLoadMode ?? TypeLoadMode
     };

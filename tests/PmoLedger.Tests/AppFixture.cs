@@ -58,12 +58,13 @@ public sealed class AppFixture : IAsyncLifetime
             Environment.GetEnvironmentVariable("PMOLEDGER_TEST_CONNECTION") ?? DefaultConnection);
         Environment.SetEnvironmentVariable("Demo__SeedOnStart", "false");
         Environment.SetEnvironmentVariable("Wolverine__ScheduledJobPollingTime", "00:00:00.500");
-        Environment.SetEnvironmentVariable("Marten__DaemonMode", "Solo");
+        Environment.SetEnvironmentVariable("Wolverine__DurabilityMode", "Solo");
         Environment.SetEnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Development");
         // A later CPD rule version, as an operator would publish one, far enough ahead to touch no other test.
         foreach (var (name, value) in TestRuleVersion)
             Environment.SetEnvironmentVariable($"Cpd__RuleVersions__0__{name}", value);
         Environment.SetEnvironmentVariable("Mail__PickupDirectory", MailDirectory);
+        TestDatabases.NoRateLimits();
 
         // Each run starts from an empty ledger: the service refuses to start on data left in plain text by a
         // run of an earlier version (docs/privacy.md), and tests reset the ledger before each test anyway.

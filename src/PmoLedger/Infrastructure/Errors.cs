@@ -13,8 +13,10 @@ namespace PmoLedger.Infrastructure;
 /// database at commit (a stale stream version, a unique key taken) are 409s, not 500s; the
 /// transaction has already rolled back, so nothing was written.
 /// </summary>
-public sealed partial class LedgerExceptionHandler(IProblemDetailsService problems, ILogger<LedgerExceptionHandler> logger) : IExceptionHandler
+public sealed partial class LedgerExceptionHandler(IProblemDetailsService problems, ILogger<LedgerExceptionHandler> logger, IConfiguration configuration) : IExceptionHandler
 {
+    private readonly int _retryAfter = configuration.GetValue("Api:RetryAfterSeconds", DatabaseOutage.DefaultRetryAfterSeconds);
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
         var problem = exception switch
@@ -27,6 +29,7 @@ public sealed partial class LedgerExceptionHandler(IProblemDetailsService proble
             _ when WriteConflicts.Is(exception) =>
                 Problems.Conflict("The record was changed by another request at the same time. Read it again and retry."),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "Bad request", Detail = bad.Message },
+            _ when DatabaseOutage.Is(exception) => Unavailable(context, exception, _retryAfter, logger),
             _ => null
         };
 
@@ -38,6 +41,23 @@ public sealed partial class LedgerExceptionHandler(IProblemDetailsService proble
 
         context.Response.StatusCode = problem.Status ?? 500;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>
+    /// 503 with Retry-After: the database is unreachable. A write whose commit was in flight when the
+    /// connection dropped may have been recorded, which is why the detail points at idempotent retries.
+    /// </summary>
+    public static ProblemDetails Unavailable(HttpContext context, Exception exception, int retryAfterSeconds, ILogger logger)
+    {
+        logger.LogWarning("Database unreachable ({Failure}); answered 503", exception.GetBaseException().Message);
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Service temporarily unavailable",
+            Detail = $"The ledger's database cannot be reached just now. Retry after {retryAfterSeconds} seconds; " +
+                     "a completion or xAPI statement sent again with the same reference or id is recorded once."
+        };
     }
 
     /// <summary>

@@ -106,6 +106,9 @@ public static class OpenApiSetup
             Add(document, responses, "413", "The body is larger than the service accepts.");
             Add(document, responses, "415", "The body's content type is not one the route reads.");
         }
+        // Any route, any caller: over its share (RateLimits) or the database away (DatabaseOutage). Both carry Retry-After.
+        Add(document, responses, "429", "The provider key or account sent more than its share; retry after the seconds in `Retry-After`.");
+        Add(document, responses, "503", "The database cannot be reached just now; retry after the seconds in `Retry-After`.");
         foreach (var response in responses.Values.OfType<OpenApiResponse>().Where(r => r.Content is { Count: 0 }))
             response.Content = null;
     }

@@ -56,6 +56,7 @@ public static class ErrorPage
         403 => ("You may not see this page", "This page belongs to someone else, or your role does not include it."),
         404 => ("Page not found", "There is nothing at this address. Check the link, or start again from the home page."),
         400 => ("That request could not be read", "The form may have expired. Go back, reload the page and try again."),
+        503 => ("The ledger is briefly unavailable", "Its database cannot be reached just now. Please try again in a few seconds."),
         _ => ("Something went wrong", "Nothing was recorded. Please try again; if it keeps happening, quote the reference below.")
     };
 
@@ -77,11 +78,18 @@ public static class ErrorPage
 }
 
 /// <summary>A failure on a page gets the error page; the API's failures stay problem+json.</summary>
-public sealed class WebExceptionHandler(ILogger<WebExceptionHandler> logger) : IExceptionHandler
+public sealed class WebExceptionHandler(ILogger<WebExceptionHandler> logger, IConfiguration configuration) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
         if (!WebSetup.IsPage(context.Request.Path)) return false;
+        if (DatabaseOutage.Is(exception))
+        {
+            LedgerExceptionHandler.Unavailable(context, exception,
+                configuration.GetValue("Api:RetryAfterSeconds", DatabaseOutage.DefaultRetryAfterSeconds), logger);
+            await ErrorPage.WriteAsync(context, StatusCodes.Status503ServiceUnavailable);
+            return true;
+        }
         logger.LogError(exception, "Unhandled failure on page {Path}", LogRedaction.RedactPath(context.Request.Path));
         await ErrorPage.WriteAsync(context, StatusCodes.Status500InternalServerError);
         return true;

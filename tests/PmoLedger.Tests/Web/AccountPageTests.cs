@@ -26,6 +26,29 @@ public class AccountPageTests(BrowserFixture fixture) : BrowserContext(fixture)
         // The goal's description is sealed in its event; the download holds it in plain text, as the API's does.
         export.RootElement.GetProperty("events").EnumerateArray().Select(e => e.GetRawText())
             .ShouldContain(e => e.Contains("Pass the P3O Foundation exam"));
+
+        // The demo career earned credentials: each with a share link and its signed file, which the issuer verifies.
+        var rows = Page.Locator("table.credentials tbody tr");
+        await Expect(rows.First).ToBeVisibleAsync();
+        (await rows.CountAsync()).ShouldBeGreaterThan(0);
+        var share = await Page.Locator("table.credentials input[readonly]").First.InputValueAsync();
+        share.ShouldMatch(@"/credentials/[0-9a-f-]{36}$");
+        var jwtDownload = await Page.RunAndWaitForDownloadAsync(() => Page.GetByRole(AriaRole.Link,
+            new() { NameRegex = new System.Text.RegularExpressions.Regex(@"^Download \.jwt of .+$") }).First.ClickAsync());
+        jwtDownload.SuggestedFilename.ShouldEndWith(".jwt");
+        var jwt = (await File.ReadAllTextAsync((await jwtDownload.PathAsync())!)).Trim();
+        jwt.Split('.').Length.ShouldBe(3);
+        var verify = await Context.APIRequest.PostAsync("/api/credentials/verify", new()
+        {
+            Headers = new Dictionary<string, string> { ["Content-Type"] = "application/vc+jwt" }, Data = jwt
+        });
+        verify.Status.ShouldBe(200);
+        using (var verdict = JsonDocument.Parse(await verify.TextAsync()))
+            verdict.RootElement.GetProperty("verified").GetBoolean().ShouldBeTrue(verdict.RootElement.ToString());
+
+        await rows.First.GetByRole(AriaRole.Link).First.ClickAsync();
+        await Expect(Page.Locator("[data-verified]")).ToHaveAttributeAsync("data-verified", "true");
+        await CheckPage("credential.png");
     }
 
     [Fact]

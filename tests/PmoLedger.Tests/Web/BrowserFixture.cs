@@ -53,15 +53,16 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var connection = await FreshDatabase(Environment.GetEnvironmentVariable("PMOLEDGER_TEST_CONNECTION") ?? AppFixture.DefaultConnection);
+        var connection = await TestDatabases.Fresh("_web");
         Environment.SetEnvironmentVariable("ConnectionStrings__Ledger", connection);
         Environment.SetEnvironmentVariable("Demo__SeedOnStart", "true");
         Environment.SetEnvironmentVariable("Mail__PickupDirectory", MailDirectory);
         // Every test signs in from the same loopback address; the per-address limit stays as shipped.
         Environment.SetEnvironmentVariable("Web__SignInPerClient", "1000");
         Environment.SetEnvironmentVariable("Wolverine__ScheduledJobPollingTime", "00:00:00.500");
-        Environment.SetEnvironmentVariable("Marten__DaemonMode", "Solo");
+        Environment.SetEnvironmentVariable("Wolverine__DurabilityMode", "Solo");
         Environment.SetEnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Development");
+        TestDatabases.NoRateLimits();
 
         _factory = new Factory(Clock, Log);
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -97,39 +98,6 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (Log.PersonalValues == 0) throw new InvalidOperationException("The browser tests' log check saw no registered practitioner.");
         if (leaks.Count > 0)
             throw new InvalidOperationException($"The log of the browser tests contains personal data of practitioners: {string.Join(", ", leaks.Take(5))}");
-    }
-
-    /// <summary>
-    /// A database of its own beside the API tests' one, emptied at every run so the demo data loads as on a
-    /// first start. Created once; emptied by dropping the ledger's schema, far cheaper than a new database
-    /// on a busy shared server.
-    /// </summary>
-    private static async Task<string> FreshDatabase(string apiTests)
-    {
-        var builder = new NpgsqlConnectionStringBuilder(apiTests) { CommandTimeout = 600 };
-        var name = builder.Database + "_web";
-        await using (var admin = new NpgsqlConnection(builder.ConnectionString))
-        {
-            await admin.OpenAsync();
-            // datconnlimit -2 marks a database whose creation was interrupted: it must be made again.
-            await using var state = new NpgsqlCommand("select datconnlimit from pg_database where datname = $1", admin) { Parameters = { new() { Value = name } } };
-            if (await state.ExecuteScalarAsync() is not int limit || limit == -2)
-            {
-                await using var drop = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", admin);
-                await drop.ExecuteNonQueryAsync();
-                await using var create = new NpgsqlCommand($"create database \"{name}\"", admin);
-                await create.ExecuteNonQueryAsync();
-            }
-        }
-        builder.Database = name;
-        await using (var web = new NpgsqlConnection(builder.ConnectionString))
-        {
-            await web.OpenAsync();
-            await using var empty = new NpgsqlCommand($"drop schema if exists {LedgerStore.Schema} cascade", web);
-            await empty.ExecuteNonQueryAsync();
-        }
-        builder.CommandTimeout = new NpgsqlConnectionStringBuilder(apiTests).CommandTimeout;
-        return builder.ConnectionString;
     }
 
     /// <summary>The link in the newest mail to <paramref name="address"/> in the pickup folder.</summary>

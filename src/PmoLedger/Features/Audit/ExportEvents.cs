@@ -18,7 +18,7 @@ public static class EventExport
     private static JsonSerializerOptions Build()
     {
         var options = new JsonSerializerOptions();
-        Json.Configure(options);
+        Infrastructure.Json.Configure(options);
         return options;
     }
 

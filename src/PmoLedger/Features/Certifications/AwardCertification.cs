@@ -22,11 +22,11 @@ public static class AwardCertificationEndpoint
 
         var code = command.Code!.Trim();
         var number = command.CertificateNumber!.Trim();
-        if (practitioner.Certifications.Any(c => string.Equals(c.CertificateNumber, number, StringComparison.OrdinalIgnoreCase)))
+        if (practitioner.Certifications.Any(c => c.Counts && string.Equals(c.CertificateNumber, number, StringComparison.OrdinalIgnoreCase)))
             return Problems.Conflict($"Certificate {number} is already on this practitioner's record.");
         // A certification still held is renewed (by an exam pass or CPD), not awarded twice.
         if (practitioner.Certifications.FirstOrDefault(c =>
-                string.Equals(c.Code, code, StringComparison.OrdinalIgnoreCase) && c.StatusOn(today) != CertificationStatus.Expired) is { } held)
+                string.Equals(c.Code, code, StringComparison.OrdinalIgnoreCase) && c.StatusOn(today) is not (CertificationStatus.Expired or CertificationStatus.Revoked)) is { } held)
             return Problems.Conflict($"{held.Code} is already held (renew by {held.RenewBy:yyyy-MM-dd}); a new pass of the exam renews it.");
         return WolverineContinue.NoProblems;
     }

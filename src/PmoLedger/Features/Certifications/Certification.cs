@@ -7,7 +7,7 @@ using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Certifications;
 
-public enum CertificationStatus { Active, RenewalDue, Expired }
+public enum CertificationStatus { Active, RenewalDue, Expired, Revoked }
 
 /// <summary>Sent for a certification's renewBy date; the handler settles every certification as of that day.</summary>
 public sealed record SettleCertifications(Guid PractitionerId, Guid CertificationId);
@@ -18,14 +18,18 @@ public sealed record CertificationCycle(DateOnly Start, DateOnly RenewBy, string
 /// <summary>A certification as its events left it: facts only, no "today".</summary>
 public sealed record CertificationRecord(
     Guid CertificationId, string Code, string Name, DateOnly AwardedOn, string CertificateNumber,
-    ImmutableList<CertificationCycle> Cycles, DateOnly? ExpiredOn = null)
+    ImmutableList<CertificationCycle> Cycles, DateOnly? ExpiredOn = null, DateOnly? RevokedOn = null, Guid? AwardedBy = null)
 {
+    /// <summary>A revoked award stays on record but counts for nothing.</summary>
+    [JsonIgnore] public bool Counts => RevokedOn is null;
+
     [JsonIgnore] public CertificationCycle Current => Cycles[^1];
     [JsonIgnore] public DateOnly RenewBy => Current.RenewBy;
 
     /// <summary>Status on a day. Expired from renewBy on, even before the scheduled expiry has been recorded.</summary>
     public CertificationStatus StatusOn(DateOnly day) =>
-        ExpiredOn is not null || day >= RenewBy ? CertificationStatus.Expired
+        RevokedOn is not null ? CertificationStatus.Revoked
+        : ExpiredOn is not null || day >= RenewBy ? CertificationStatus.Expired
         : day >= RenewBy.AddDays(-CertificationRules.RenewalDueDays) ? CertificationStatus.RenewalDue
         : CertificationStatus.Active;
 }
@@ -33,7 +37,8 @@ public sealed record CertificationRecord(
 /// <summary>The facts certifications are built from, shared by the aggregate and the read models.</summary>
 public static class CertificationFacts
 {
-    public static bool IsCertification(object e) => e is CertificationAwarded or CertificationRenewed or CertificationRenewalWithdrawn or CertificationExpired;
+    public static bool IsCertification(object e) =>
+        e is CertificationAwarded or CertificationRenewed or CertificationRenewalWithdrawn or CertificationExpired or CertificationRevoked;
 
     /// <summary>Folds a certification event; any other event leaves the list as it is.</summary>
     public static ImmutableList<CertificationRecord> Fold(ImmutableList<CertificationRecord> certifications, object e)
@@ -42,7 +47,7 @@ public static class CertificationFacts
         {
             case CertificationAwarded a:
                 return certifications.Add(new CertificationRecord(a.CertificationId, a.Code, a.Name, a.AwardedOn, a.CertificateNumber,
-                    [new CertificationCycle(a.AwardedOn, a.RenewBy, a.RuleVersion)]));
+                    [new CertificationCycle(a.AwardedOn, a.RenewBy, a.RuleVersion)], AwardedBy: a.ProviderId));
             case CertificationRenewed r when IndexOf(certifications, r.CertificationId) is var i and >= 0:
                 return certifications.SetItem(i, certifications[i] with
                 {
@@ -54,6 +59,8 @@ public static class CertificationFacts
                 return certifications.SetItem(i, certifications[i] with { Cycles = cycles.RemoveAt(cycles.Count - 1) });
             case CertificationExpired x when IndexOf(certifications, x.CertificationId) is var i and >= 0:
                 return certifications.SetItem(i, certifications[i] with { ExpiredOn = x.ExpiredOn });
+            case CertificationRevoked r when IndexOf(certifications, r.CertificationId) is var i and >= 0:
+                return certifications.SetItem(i, certifications[i] with { RevokedOn = r.RevokedOn });
             default:
                 return certifications;
         }
@@ -129,7 +136,7 @@ public static class CertificationRules
     {
         if (completion.Outcome != TrainingOutcome.Passed) yield break;
         var certification = certifications
-            .Where(c => string.Equals(c.Code, completion.CourseCode, StringComparison.OrdinalIgnoreCase))
+            .Where(c => c.Counts && string.Equals(c.Code, completion.CourseCode, StringComparison.OrdinalIgnoreCase))
             .MaxBy(c => c.AwardedOn);
         if (certification is null) yield break;
 
@@ -156,7 +163,7 @@ public static class CertificationRules
         bool Met(CertificationCycle c, IReadOnlyList<CpdEntry> with) =>
             CpdScheme.Evaluate(CpdRuleSet.Named(c.RuleVersion), with, c.Start, c.RenewBy).Met;
 
-        foreach (var certification in certifications.Where(c => c.ExpiredOn is null).ToList())
+        foreach (var certification in certifications.Where(c => c.ExpiredOn is null && c.Counts).ToList())
         {
             var cycles = certification.Cycles;
             while (cycles.Count > 1 && cycles[^1].ByCpd && !Met(cycles[^2], entries) && Met(cycles[^2], unrejected))

@@ -57,7 +57,8 @@ public sealed record CpdLedgerView(Guid PractitionerId, string RuleVersion, IRea
     {
         var attestations = ledger.Attestations.ToDictionary(a => a.ActivityId);
         var cycles = new List<CycleView>();
-        foreach (var certification in ledger.Certifications.OrderBy(c => c.AwardedOn))
+        // A revoked award has no CPD cycle: it stops counting.
+        foreach (var certification in ledger.Certifications.Where(c => c.Counts).OrderBy(c => c.AwardedOn))
         {
             for (var i = 0; i < certification.Cycles.Count; i++)
             {

@@ -103,6 +103,20 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
                 timeline.Add(e, x.ExpiredOn, "certification-expired",
                     $"{timeline.NameOf(x.CertificationId, x.Code)} expired: it was not renewed by {x.ExpiredOn:yyyy-MM-dd}.", x.CertificationId);
                 break;
+            case CertificationRevoked r:
+                // The award stays where it was, marked revoked; the revocation has its own entry with the reason.
+                foreach (var entry in timeline.Entries.Where(x => x.Ref == r.CertificationId && x.Kind == "certification-awarded"))
+                    entry.Status = "revoked";
+                timeline.Add(e, r.RevokedOn, "certification-revoked",
+                    $"The award of {timeline.NameOf(r.CertificationId, r.Code)} was revoked: {r.Reason}", r.CertificationId);
+                break;
+            case CredentialIssued i:
+                timeline.Add(e, i.IssuedOn, "credential-issued", $"Issued the digital credential \"{i.Name}\".", i.CredentialId);
+                break;
+            case CredentialRevoked r:
+                foreach (var entry in timeline.Entries.Where(x => x.Ref == r.CredentialId && x.Kind == "credential-issued"))
+                    entry.Status = "revoked";
+                break;
             case CpdActivityLogged l:
                 timeline.Names[l.ActivityId] = l.Title;
                 timeline.Add(e, l.OccurredOn, "cpd-logged",

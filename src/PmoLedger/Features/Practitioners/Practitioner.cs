@@ -28,6 +28,12 @@ public sealed record Practitioner
     public ImmutableList<CertificationRecord> Certifications { get; init; } = [];
     public ImmutableList<GoalRecord> Goals { get; init; } = [];
 
+    /// <summary>Every career level ever reached, first time each: each earns a credential that never ends.</summary>
+    public ImmutableList<LevelReached> LevelsReached { get; init; } = [];
+
+    /// <summary>The digital credentials issued (revoked ones marked): what a credential settlement compares with.</summary>
+    public ImmutableList<HeldCredential> Credentials { get; init; } = [];
+
     /// <summary>The person's data key is destroyed: facts may still be recorded, personal text may not.</summary>
     public bool Erased { get; init; }
 
@@ -46,11 +52,16 @@ public sealed record Practitioner
         {
             PractitionerDetailsCorrected c => state with { FullName = c.FullName?.Text ?? state.FullName, Email = c.Email?.Text ?? state.Email },
             RoleStarted or RoleEnded => state with { Roles = Career.Fold(state.Roles, e) },
-            CareerLevelReached c => state with { Level = c.Level, LevelSince = c.EffectiveOn },
+            CareerLevelReached c => state with
+            {
+                Level = c.Level, LevelSince = c.EffectiveOn,
+                LevelsReached = state.LevelsReached.Any(l => l.Level == c.Level) ? state.LevelsReached : state.LevelsReached.Add(new LevelReached(c.Level, c.EffectiveOn))
+            },
             TrainingCompleted or CompletionRevoked or CpdActivityLogged or CpdActivityDecided => state with { Cpd = CpdFacts.Fold(state.Cpd, e) },
-            CertificationAwarded or CertificationRenewed or CertificationRenewalWithdrawn or CertificationExpired =>
+            CertificationAwarded or CertificationRenewed or CertificationRenewalWithdrawn or CertificationExpired or CertificationRevoked =>
                 state with { Certifications = CertificationFacts.Fold(state.Certifications, e) },
             GoalSet or GoalAchieved => state with { Goals = PlanFacts.Fold(state.Goals, e) },
+            CredentialIssued or CredentialRevoked => state with { Credentials = HeldCredential.Fold(state.Credentials, e) },
             PersonalDataErased => state with { Erased = true },
             NotificationSent n => state with { Notified = state.Notified.Add(n.Reason) },
             _ => state
@@ -101,6 +112,19 @@ public sealed record Practitioner
             : null;
         return (steps, reassess);
     }
+}
+
+public sealed record LevelReached(CareerLevel Level, DateOnly On);
+
+/// <summary>A credential as the write model keeps it: enough to know what is held and what it stands for.</summary>
+public sealed record HeldCredential(Guid CredentialId, string Basis, DateOnly? ValidUntil, bool Revoked)
+{
+    public static ImmutableList<HeldCredential> Fold(ImmutableList<HeldCredential> held, object e) => e switch
+    {
+        CredentialIssued i => held.Add(new HeldCredential(i.CredentialId, i.Basis, i.ValidUntil, false)),
+        CredentialRevoked r when held.FindIndex(c => c.CredentialId == r.CredentialId) is var i and >= 0 => held.SetItem(i, held[i] with { Revoked = true }),
+        _ => held
+    };
 }
 
 /// <summary>Keeps the write model in the same transaction as its events.</summary>

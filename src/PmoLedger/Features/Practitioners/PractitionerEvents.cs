@@ -100,6 +100,34 @@ public sealed record CertificationExpired(Guid CertificationId, string Code, Dat
     DateOnly IBusinessEvent.OccurredOn => ExpiredOn;
 }
 
+/// <summary>
+/// The awarding provider (or an admin) withdrew a mistaken award. It stays in history marked revoked and stops
+/// counting: no renewals, no expiry, no CPD cycle, and its digital credentials are revoked (credentials.md).
+/// </summary>
+public sealed record CertificationRevoked(Guid CertificationId, string Code, string Reason, DateOnly RevokedOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => RevokedOn;
+}
+
+/// <summary>
+/// A signed Open Badges credential was issued (credentials.md). Basis names the fact it stands for (a certification
+/// cycle, a career level, a met CPD cycle), so a later settlement knows what is already held. The subject's email is
+/// only ever present as a salted hash; the salt is sealed under the practitioner's key, so once their data is erased
+/// nobody can match the hash to an address any more.
+/// </summary>
+public sealed record CredentialIssued(
+    Guid CredentialId, string AchievementId, string Name, string Basis, DateOnly ValidFrom, DateOnly? ValidUntil,
+    int StatusList, int StatusIndex, Guid SubjectId, string IdentityHash, PersonalText Salt, string KeyId, DateOnly IssuedOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => IssuedOn;
+}
+
+/// <summary>The fact behind a credential was corrected away, or the person's data erased: its status bit is set.</summary>
+public sealed record CredentialRevoked(Guid CredentialId, string Reason, DateOnly RevokedOn) : IBusinessEvent
+{
+    DateOnly IBusinessEvent.OccurredOn => RevokedOn;
+}
+
 public sealed record GoalSet(
     Guid GoalId, DevelopmentDimension Dimension, PersonalText Description, RoleFamily? TargetRoleFamily, CareerLevel? TargetLevel,
     DateOnly TargetDate, DateOnly SetOn) : IBusinessEvent

@@ -2,6 +2,7 @@ using JasperFx;
 using JasperFx.Events;
 using PmoLedger.Features.Audit;
 using PmoLedger.Features.Completions;
+using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Xapi;
 
@@ -35,7 +36,7 @@ public static class ErasePersonalDataEndpoint
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Post(Guid id, ErasePersonalData command, IDocumentStore store, KeyRing keys,
-        ClaimsPrincipal user, ILogger<ErasePersonalData> logger, CancellationToken ct)
+        ClaimsPrincipal user, TimeProvider clock, ILogger<ErasePersonalData> logger, CancellationToken ct)
     {
         IReadOnlyList<Guid> actorKeys = [];
         // A write racing the erasure moves the stream on: the one retry loop decides again on the new state.
@@ -48,6 +49,9 @@ public static class ErasePersonalDataEndpoint
             stream.AppendOne(erased);
             // Read while the key still opens them: the addresses whose xAPI actor keys go too.
             var addresses = StatementActors.Addresses(await session.Events.FetchStreamAsync(id, token: ct)).ToList();
+            // Credentials are revoked with the erasure, and their signed copies (which carry the email hash's salt) go.
+            stream.AppendMany(CredentialRules.Revocations(stream.Aggregate.Then([erased]), clock.Today()));
+            session.DeleteWhere<CredentialToken>(x => x.PractitionerId == id);
             keys.Destroy(session, id);
             session.DeleteWhere<PractitionerEmail>(x => x.PractitionerId == id);
             actorKeys = await StatementActors.ForgetAsync(session, keys, addresses, ct);

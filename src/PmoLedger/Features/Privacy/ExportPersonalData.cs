@@ -1,5 +1,6 @@
 using PmoLedger.Features.Audit;
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Plan;
 using PmoLedger.Features.Practitioners;
 
@@ -11,19 +12,20 @@ namespace PmoLedger.Features.Privacy;
 /// </summary>
 public sealed record PersonalDataExport(
     Guid PractitionerId, DateTimeOffset ExportedAt, ProfileView Profile, TimelineView? Timeline, CpdLedgerView? Cpd,
-    PlanView? Plan, IReadOnlyList<AuditedEvent> Events);
+    PlanView? Plan, IReadOnlyList<CredentialItem> Credentials, IReadOnlyList<AuditedEvent> Events);
 
 public static class ExportPersonalDataEndpoint
 {
     public static ProblemDetails Before(ClaimsPrincipal user, Guid id) => user.SelfOr(id, Roles.Admin);
 
     [EndpointSummary("Export a practitioner's personal data")]
-    [EndpointDescription("The practitioner or an admin (subject access). Profile, timeline, CPD ledger, plan and every event of the stream, decrypted, as a JSON attachment.")]
+    [EndpointDescription("The practitioner or an admin (subject access). Profile, timeline, CPD ledger, plan, digital credentials and every event of the stream, decrypted, as a JSON attachment.")]
     [WolverineGet("/api/practitioners/{id}/export", OperationId = "exportPersonalData")]
     [ProducesResponseType<PersonalDataExport>(StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public static async Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, HttpContext context, CancellationToken ct)
+    public static async Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CredentialSettings credentials, HttpContext context,
+        CancellationToken ct)
     {
         var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
         var events = await PastState.PractitionerEventsAsync(session, id, asOf: null, ct);
@@ -40,6 +42,7 @@ public static class ExportPersonalDataEndpoint
             timeline is null ? null : TimelineView.From(timeline),
             cpd is null ? null : CpdLedgerView.From(cpd),
             plan is null ? null : PlanView.From(plan, today),
+            await GetCredentialsEndpoint.List(session, id, credentials, today, ct),
             events.Select(AuditedEvent.From).ToList()));
     }
 }

@@ -23,8 +23,10 @@ public class EventHistoryTests(AppFixture fixture) : AuditContext(fixture)
 
         var events = (await Audit($"/api/audit/practitioners/{id}/events")).EnumerateArray().ToList();
 
-        events.Select(e => e.Str("type")).ShouldBe(["practitioner_registered", "role_started", "career_level_reached"]);
-        events.Select(e => e.GetProperty("version").GetInt64()).ShouldBe([1L, 2L, 3L]);
+        // The level reached earns its credential straight after, under the same request (credentials.md).
+        events.Select(e => e.Str("type")).ShouldBe(["practitioner_registered", "role_started", "career_level_reached", "credential_issued"]);
+        events.Select(e => e.GetProperty("version").GetInt64()).ShouldBe([1L, 2L, 3L, 4L]);
+        events[3].Str("correlationId").ShouldBe("audit-test-42");
         events.Select(e => e.GetProperty("sequence").GetInt64()).ShouldBeInOrder(SortDirection.Ascending);
         events.ShouldAllBe(e => e.Str("recordedBy") == "admin@test");
         events.ShouldAllBe(e => e.Str("streamId") == id.ToString());

@@ -20,7 +20,7 @@ public class CompletionRulesTests
     private static JsonSerializerOptions Configured()
     {
         var options = new JsonSerializerOptions();
-        Json.Configure(options);
+        PmoLedger.Infrastructure.Json.Configure(options);
         return options;
     }
 

@@ -33,7 +33,7 @@ public class CpdActivityRulesTests
     public void an_invalid_activity_is_refused_naming_the_field(string body, string field)
     {
         var options = new JsonSerializerOptions();
-        Json.Configure(options);
+        PmoLedger.Infrastructure.Json.Configure(options);
         var problem = LogCpdActivityEndpoint.Validate(JsonSerializer.Deserialize<LogCpdActivity>(body, options), OnFirstJune);
         problem.ShouldBeOfType<HttpValidationProblemDetails>().Errors.Keys.ShouldContain(field);
     }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Privacy;
 
@@ -6,13 +7,14 @@ namespace PmoLedger.Web.Pages.Me;
 
 /// <summary>What the ledger holds to identify the practitioner, and their data to take away (the export route's own document).</summary>
 [WebAuthorize(Roles.Practitioner)]
-public sealed class AccountModel(IDocumentSession session, WebWrite write, KeyRing keys, TimeProvider clock) : PageModel
+public sealed class AccountModel(IDocumentSession session, WebWrite write, KeyRing keys, TimeProvider clock, CredentialSettings credentials) : PageModel
 {
     public ProfileView Profile { get; private set; } = null!;
     public string? Done { get; private set; }
     public IDictionary<string, string[]> Errors { get; private set; } = new Dictionary<string, string[]>();
     public string? FullName { get; private set; }
     public string? Email { get; private set; }
+    public IReadOnlyList<CredentialItem> Credentials { get; private set; } = [];
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
@@ -49,6 +51,7 @@ public sealed class AccountModel(IDocumentSession session, WebWrite write, KeyRi
         var profile = await session.LoadAsync<PractitionerProfile>(id, ct);
         if (profile is null) return NotFound();
         Profile = ProfileView.From(profile, clock.Today());
+        Credentials = await GetCredentialsEndpoint.List(session, id, credentials, clock.Today(), ct);
         return Page();
     }
 
@@ -59,6 +62,6 @@ public sealed class AccountModel(IDocumentSession session, WebWrite write, KeyRi
     public async Task<IActionResult> OnGetExportAsync(CancellationToken ct)
     {
         if (WebRead.Me(User) is not { } id || !WebRead.Allowed(ExportPersonalDataEndpoint.Before(User, id))) return StatusCode(403);
-        return new EndpointResult(await ExportPersonalDataEndpoint.Get(id, session, clock, HttpContext, ct));
+        return new EndpointResult(await ExportPersonalDataEndpoint.Get(id, session, clock, credentials, HttpContext, ct));
     }
 }

@@ -1,0 +1,160 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Buffers.Text;
+using JasperFx.Events;
+using Marten.Events.Projections;
+using PmoLedger.Features.Practitioners;
+
+namespace PmoLedger.Features.Credentials;
+
+/// <summary>One credential as the routes and the status lists read it. No personal data.</summary>
+public sealed class IssuedCredential
+{
+    public Guid Id { get; set; }
+    public Guid PractitionerId { get; set; }
+    public string AchievementId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public DateOnly ValidFrom { get; set; }
+    public DateOnly? ValidUntil { get; set; }
+    public int StatusList { get; set; }
+    public int StatusIndex { get; set; }
+    public DateTimeOffset IssuedAt { get; set; }
+    public DateOnly? RevokedOn { get; set; }
+    public string? RevokedReason { get; set; }
+
+    public string StatusOn(DateOnly day) => RevokedOn is not null ? "revoked" : ValidUntil is { } until && day >= until ? "expired" : "active";
+}
+
+public partial class IssuedCredentialProjection : MultiStreamProjection<IssuedCredential, Guid>
+{
+    public IssuedCredentialProjection()
+    {
+        Identity<CredentialIssued>(e => e.CredentialId);
+        Identity<CredentialRevoked>(e => e.CredentialId);
+    }
+
+    public override IssuedCredential? Evolve(IssuedCredential? snapshot, Guid id, IEvent e)
+    {
+        switch (e.Data)
+        {
+            case CredentialIssued i:
+                return new IssuedCredential
+                {
+                    Id = i.CredentialId, PractitionerId = e.StreamId, AchievementId = i.AchievementId, Name = i.Name,
+                    ValidFrom = i.ValidFrom, ValidUntil = i.ValidUntil, StatusList = i.StatusList, StatusIndex = i.StatusIndex,
+                    IssuedAt = e.Timestamp
+                };
+            case CredentialRevoked r when snapshot is not null:
+                snapshot.RevokedOn = r.RevokedOn;
+                snapshot.RevokedReason = r.Reason;
+                return snapshot;
+        }
+        return snapshot;
+    }
+}
+
+/// <summary>
+/// The signed credential as handed out. Kept apart from the event because it carries the email hash's salt in clear:
+/// an erasure deletes it, and the credential's page then shows only that it was revoked.
+/// </summary>
+public sealed class CredentialToken
+{
+    public Guid Id { get; set; }
+    public Guid PractitionerId { get; set; }
+    public string Jws { get; set; } = "";
+}
+
+/// <summary>An achievement as last issued, so its URL answers (a certification's name is known only from an award).</summary>
+public sealed class AchievementRecord
+{
+    public string Id { get; set; } = "";
+    public AchievementKind Kind { get; set; }
+    public string Name { get; set; } = "";
+    public string Description { get; set; } = "";
+    public string Criteria { get; set; } = "";
+
+    public AchievementDefinition Definition => new(Id, Kind, Name, Description, Criteria);
+
+    public static AchievementRecord From(AchievementDefinition a) =>
+        new() { Id = a.Id, Kind = a.Kind, Name = a.Name, Description = a.Description, Criteria = a.Criteria };
+}
+
+/// <summary>
+/// Bitstring Status List v1.0: lists of <see cref="Entries"/> bits, one per credential, set when it is revoked. A
+/// new credential takes a random free index, so a list leaks no issue order; the unique index on (list, index)
+/// turns a race for the same slot into a retried message.
+/// </summary>
+public static class StatusLists
+{
+    public const int Entries = 131_072;
+
+    /// <summary>A list takes new credentials until half full, so a random pick finds a free index within a few tries.</summary>
+    public const int FillLimit = Entries / 2;
+
+    public static void Configure(StoreOptions opts)
+    {
+        opts.Projections.Add<IssuedCredentialProjection>(JasperFx.Events.Projections.ProjectionLifecycle.Inline);
+        opts.Schema.For<IssuedCredential>()
+            .Index(x => x.PractitionerId)
+            .UniqueIndex(Marten.Schema.UniqueIndexType.Computed, "ux_issued_credential_status_slot", x => x.StatusList, x => x.StatusIndex);
+        opts.Schema.For<CredentialToken>().Index(x => x.PractitionerId);
+        opts.Schema.For<AchievementRecord>().Identity(x => x.Id);
+    }
+
+    public static async Task<IReadOnlyList<StatusSlot>> Allocate(IQuerySession session, int count, CancellationToken ct)
+    {
+        if (count == 0) return [];
+        var list = await CurrentList(session, ct);
+        var slots = new List<StatusSlot>();
+        while (slots.Count < count)
+        {
+            var candidates = Enumerable.Range(0, 4 * count).Select(_ => RandomNumberGenerator.GetInt32(Entries)).Distinct().ToList();
+            var taken = await session.Query<IssuedCredential>()
+                .Where(c => c.StatusList == list && candidates.Contains(c.StatusIndex)).Select(c => c.StatusIndex).ToListAsync(ct);
+            slots.AddRange(candidates.Except(taken).Except(slots.Select(s => s.Index)).Take(count - slots.Count).Select(i => new StatusSlot(list, i)));
+        }
+        return slots;
+    }
+
+    private static async Task<int> CurrentList(IQuerySession session, CancellationToken ct)
+    {
+        var highest = await HighestList(session, ct);
+        return await session.Query<IssuedCredential>().CountAsync(c => c.StatusList == highest, ct) < FillLimit ? highest : highest + 1;
+    }
+
+    /// <summary>The highest list in use (1 when none is): lists up to it answer, later ones do not exist.</summary>
+    public static async Task<int> HighestList(IQuerySession session, CancellationToken ct)
+    {
+        var highest = await session.Query<IssuedCredential>().OrderByDescending(c => c.StatusList).Select(c => c.StatusList).FirstOrDefaultAsync(ct);
+        return Math.Max(1, highest);
+    }
+
+    /// <summary>
+    /// The bits, first index in the most significant bit of the first byte, GZIP-compressed and written as base64url
+    /// with the multibase prefix 'u' (Bitstring Status List v1.0, "encodedList").
+    /// </summary>
+    public static string Encode(IEnumerable<int> revoked)
+    {
+        var bits = new byte[Entries / 8];
+        foreach (var index in revoked) bits[index / 8] |= (byte)(0x80 >> (index % 8));
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.SmallestSize)) gzip.Write(bits);
+        return "u" + Base64Url.EncodeToString(buffer.ToArray());
+    }
+
+    public static System.Text.Json.Nodes.JsonObject Credential(int list, IEnumerable<int> revoked, DateTimeOffset now, CredentialSettings settings) => new()
+    {
+        ["@context"] = new System.Text.Json.Nodes.JsonArray(OpenBadge.VcContext),
+        ["id"] = settings.StatusListUrl(list),
+        ["type"] = new System.Text.Json.Nodes.JsonArray("VerifiableCredential", "BitstringStatusListCredential"),
+        ["issuer"] = settings.IssuerId,
+        ["validFrom"] = OpenBadge.Instant(now),
+        ["credentialSubject"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["id"] = $"{settings.StatusListUrl(list)}#list",
+            ["type"] = "BitstringStatusList",
+            ["statusPurpose"] = "revocation",
+            ["encodedList"] = Encode(revoked)
+        }
+    };
+}
