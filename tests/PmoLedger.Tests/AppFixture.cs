@@ -75,35 +75,16 @@ public sealed class AppFixture : IAsyncLifetime
             await drop.ExecuteNonQueryAsync();
         }
 
-        Host = await StartHost(Clock, Environment.GetEnvironmentVariable("ConnectionStrings__Ledger")!);
-    }
-
-    /// <summary>
-    /// A service as the suite runs it, on <paramref name="connection"/>'s database: the suite's own, or another one for a
-    /// test that stops a service and starts a new one (a restart) without the suite's service taking its messages.
-    /// </summary>
-    public async Task<IAlbaHost> StartHost(TestClock clock, string connection)
-    {
-        var suite = Environment.GetEnvironmentVariable("ConnectionStrings__Ledger");
-        // Program reads it while building, before any override a test host could add.
-        Environment.SetEnvironmentVariable("ConnectionStrings__Ledger", connection);
-        try
+        Host = await AlbaHost.For<Program>(builder => builder.ConfigureServices(services =>
         {
-            return await AlbaHost.For<Program>(builder => builder.ConfigureServices(services =>
-            {
-                services.RemoveAll<TimeProvider>();
-                services.AddSingleton<TimeProvider>(clock);
-                services.AddSingleton<ILogEventSink>(Logs);
-                services.AddSingleton<ILogEventSink>(Log);
-                services.ConfigureMarten(opts => opts.Listeners.Add(Log));
-                services.RunWolverineInSoloMode();
-                services.DisableAllExternalWolverineTransports();
-            }));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("ConnectionStrings__Ledger", suite);
-        }
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<ILogEventSink>(Logs);
+            services.AddSingleton<ILogEventSink>(Log);
+            services.ConfigureMarten(opts => opts.Listeners.Add(Log));
+            services.RunWolverineInSoloMode();
+            services.DisableAllExternalWolverineTransports();
+        }));
     }
 
     public async Task DisposeAsync()

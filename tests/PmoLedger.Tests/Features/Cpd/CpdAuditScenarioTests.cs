@@ -461,7 +461,7 @@ public partial class CpdAuditScenarioTests(AppFixture fixture) : ProgressionCont
 
     private static async Task<int> Sql(string sql)
     {
-        await using var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable("ConnectionStrings__Ledger"));
+        await using var connection = new NpgsqlConnection(TestDatabases.ApiTests);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteNonQueryAsync();

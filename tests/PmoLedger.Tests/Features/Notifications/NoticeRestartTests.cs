@@ -12,32 +12,6 @@ namespace PmoLedger.Tests.Features.Notifications;
 /// </summary>
 public class NoticeRestartTests(AppFixture fixture) : IntegrationContext(fixture)
 {
-    private AppFixture Fixture { get; } = fixture;
-
-    private static async Task<string> FreshDatabase()
-    {
-        var suite = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("ConnectionStrings__Ledger"));
-        var restart = new NpgsqlConnectionStringBuilder(suite.ConnectionString) { Database = suite.Database + "_restart" };
-        await using (var connection = new NpgsqlConnection(suite.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var exists = new NpgsqlCommand("select count(*) from pg_database where datname = @name", connection);
-            exists.Parameters.AddWithValue("name", restart.Database!);
-            if ((long)(await exists.ExecuteScalarAsync())! == 0)
-            {
-                await using var create = new NpgsqlCommand($"create database \"{restart.Database}\"", connection);
-                await create.ExecuteNonQueryAsync();
-            }
-        }
-        await using (var connection = new NpgsqlConnection(restart.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"drop schema if exists {LedgerStore.Schema} cascade", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
-        return restart.ConnectionString;
-    }
-
     private static async Task<int> Sql(string connection, string sql)
     {
         await using var db = new NpgsqlConnection(connection);
@@ -71,17 +45,18 @@ public class NoticeRestartTests(AppFixture fixture) : IntegrationContext(fixture
         finally
         {
             Serilog.Log.Logger = suiteLogger;
+            Environment.SetEnvironmentVariable("ConnectionStrings__Ledger", TestDatabases.ApiTests);
         }
     }
 
     private async Task RestartAndSend()
     {
-        var connection = await FreshDatabase();
+        var connection = await TestDatabases.Fresh("_restart");
         var clock = new TestClock();
         var email = $"restart.{Guid.NewGuid():N}@example.org";
         Guid id;
 
-        await using (var before = await Fixture.StartHost(clock, connection))
+        await using (var before = await PmoLedger.Tests.Hosting.LedgerNodes.Start(connection, solo: true, clock))
         {
             var registered = await AsAdmin(before, s =>
             {
@@ -99,7 +74,7 @@ public class NoticeRestartTests(AppFixture fixture) : IntegrationContext(fixture
             (await Sql(connection, "select count(*) " + DueReminder)).ShouldBe(1);
         }
 
-        await using var after = await Fixture.StartHost(clock, connection);
+        await using var after = await PmoLedger.Tests.Hosting.LedgerNodes.Start(connection, solo: true, clock);
         (await Sql(connection, "select count(*) " + DueReminder)).ShouldBe(1);
         await Sql(connection, "update ledger.wolverine_incoming_envelopes set execution_time = now() - interval '1 second' " +
                               "where id in (select id " + DueReminder + ")");

@@ -232,7 +232,7 @@ public class RenewalNoticeTests(AppFixture fixture) : ProgressionContext(fixture
 
     private static async Task<int> Sql(string sql)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(Environment.GetEnvironmentVariable("ConnectionStrings__Ledger"));
+        await using var connection = new Npgsql.NpgsqlConnection(TestDatabases.ApiTests);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(sql, connection);
         return Convert.ToInt32(await command.ExecuteScalarAsync() ?? 0);
