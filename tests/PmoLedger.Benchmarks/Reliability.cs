@@ -154,7 +154,7 @@ public static class Reliability
         // Nodes register in start order (A first); the assignments table names the chain's node.
         var owner = (int)await Scalar(o.Connection,
             "select case when a.node_id = (select id from ledger.wolverine_nodes order by started limit 1) then 0 else 1 end " +
-            "from ledger.wolverine_node_assignments a where a.id like 'event-subscriptions://%'");
+            "from ledger.wolverine_node_assignments a where a.id like 'event-subscriptions://%' and lower(a.id) like '%eventchain%'");
         Console.WriteLine($"the hash chain runs on node {(owner == 0 ? "A" : "B")} (:{nodes[owner].BaseAddress.Port}); killing it");
         var killedAt = clock.Elapsed.TotalSeconds;
         nodes[owner].KillHard();
