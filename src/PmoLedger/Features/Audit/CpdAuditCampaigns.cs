@@ -4,6 +4,7 @@ using JasperFx.Events;
 using Marten.Events;
 using Marten.Events.Aggregation;
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Audit;
@@ -150,7 +151,8 @@ public static class OpenCpdAuditCampaignEndpoint
         var opened = new CpdAuditCampaignOpened(campaignId, name, from, to, command.SampleSize, command.SampleRate, seed,
             CpdAuditSampling.Algorithm, responseDays, sequence, [.. population], [.. selected],
             [.. started.Select(s => new CampaignAudit(s.id, s.Item2.AuditId))], now, dueBy);
-        var due = started.Select(s => new Scheduled(new CpdAuditDue(s.id, s.Item2.AuditId), dueBy - now)).ToList();
+        var due = started.SelectMany(s => CpdAuditNotices.Schedule(s.id, s.Item2, now)
+            .Prepend(new Scheduled(new CpdAuditDue(s.id, s.Item2.AuditId), dueBy - now))).ToList();
         return new Decision(opened, started, due);
     }
 }

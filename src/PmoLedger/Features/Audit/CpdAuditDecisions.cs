@@ -1,4 +1,5 @@
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Audit;
@@ -102,15 +103,15 @@ public static class ConcludeCpdAuditEndpoint
     [ProducesResponseType(204)]
     [WolverinePost("/api/audit/cpd-audits/{auditId}/conclude", OperationId = "concludeCpdAudit")]
     [Authorize(Roles = Roles.Auditor)]
-    public static async Task<IResult> Post(Guid auditId, IDocumentSession session, TimeProvider clock, CancellationToken ct)
+    public static async Task<(IResult, OutgoingMessages)> Post(Guid auditId, IDocumentSession session, TimeProvider clock, CancellationToken ct)
     {
         var audit = await session.LoadAsync<CpdAudit>(auditId, ct);
-        if (audit is null) return Results.Problem(Problems.NotFound($"No CPD audit {auditId}."));
+        if (audit is null) return (Results.Problem(Problems.NotFound($"No CPD audit {auditId}.")), []);
         var (concluded, problem) = CpdAuditRules.Conclude(audit, clock.GetUtcNow());
-        if (problem is not null) return Results.Problem(problem);
+        if (problem is not null) return (Results.Problem(problem), []);
         var stream = await session.Events.FetchForWriting<Practitioner>(audit.PractitionerId, ct);
         stream.AppendOne(concluded!);
-        return Results.NoContent();
+        return (Results.NoContent(), new[] { CpdAuditNotices.Outcome(audit.PractitionerId, audit.Id) }.ToOutgoing());
     }
 }
 

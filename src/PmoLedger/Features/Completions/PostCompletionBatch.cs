@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using CsvHelper;
 using JasperFx.Events;
 using Microsoft.Extensions.Options;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Completions;
@@ -128,10 +129,12 @@ public static class PostCompletionBatchEndpoint
     [WolverinePost("/api/completions/batch", OperationId = "postCompletionBatch")]
     [Authorize(Roles = Roles.Provider)]
     public static async Task<IResult> Post(HttpRequest request, ClaimsPrincipal user, CompletionIntake intake,
-        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, CancellationToken ct)
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IDocumentStore store, IMessageBus bus, TimeProvider clock, CancellationToken ct)
     {
         // Wolverine binds JSON bodies only, so the endpoint reads the body itself and picks the format.
-        var (items, problem) = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() switch
+        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        var csv = mediaType == "text/csv";
+        var (items, problem) = mediaType switch
         {
             "text/csv" => ReadCsv(await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(ct), json.Value.SerializerOptions),
             "application/json" => await ReadJson(request.Body, json.Value.SerializerOptions, ct),
@@ -142,7 +145,11 @@ public static class PostCompletionBatchEndpoint
             })
         };
         if (problem is not null) return Results.Problem(problem);
-        return Results.Ok(new BatchResponse(await Record(items!, Poster.From(user), intake, ct)));
+        var poster = Poster.From(user);
+        var results = await Record(items!, poster, intake, ct);
+        // A file a platform uploads unattended: its refused rows go into the provider's daily digest too.
+        if (csv) await CsvRefusals.RecordAsync(store, bus, poster.ProviderId, results, clock.GetUtcNow(), ct);
+        return Results.Ok(new BatchResponse(results));
     }
 
     /// <summary>Parses each item once (it becomes the command, or the 400 it gets on its own) and records the valid ones together.</summary>

@@ -22,6 +22,9 @@ public static class NotificationKinds
 {
     public const string RenewalReminderPrefix = "renewal-reminder-";
     public const string CertificationExpired = "certification-expired";
+    public const string CpdAuditSelected = "cpd-audit-selected";
+    public const string CpdAuditReminder = "cpd-audit-reminder";
+    public const string CpdAuditOutcome = "cpd-audit-outcome";
 
     public static string RenewalReminder(int daysBefore) => RenewalReminderPrefix + daysBefore.ToString(CultureInfo.InvariantCulture);
 
@@ -29,6 +32,9 @@ public static class NotificationKinds
     public static string Describe(string kind) => kind switch
     {
         CertificationExpired => "the expiry notice",
+        CpdAuditSelected => "the CPD audit selection notice",
+        CpdAuditReminder => "the CPD audit evidence reminder",
+        CpdAuditOutcome => "the CPD audit outcome",
         _ when kind.StartsWith(RenewalReminderPrefix, StringComparison.Ordinal) => $"the {kind[RenewalReminderPrefix.Length..]}-day renewal reminder",
         _ => $"a '{kind}' notice"
     };

@@ -120,7 +120,7 @@ public static class RenewalNoticeMail
 
     public static string Date(DateOnly day) => day.ToString("d MMMM yyyy", EnGb);
 
-    private static string Points(decimal points) => points.ToString("0.#", CultureInfo.InvariantCulture) + (points == 1 ? " point" : " points");
+    public static string Points(decimal points) => points.ToString("0.#", CultureInfo.InvariantCulture) + (points == 1 ? " point" : " points");
 
     public static (string Subject, string Text, string Html) Compose(RenewalNotice notice, string fullName, string baseUrl)
     {
@@ -147,15 +147,25 @@ public static class RenewalNoticeMail
                               string.Concat(need.ByCategory.Select(c => $", of which {Points(c.Value)} of {c.Key.Wire()}")) + ".");
             }
         }
+        return Render(fullName, lines, link, "Your CPD record", subject);
+    }
+
+    /// <summary>
+    /// The body every practitioner notice shares: the greeting, the lines (a line ending in ':' introduces the "- " list
+    /// lines after it), the link, in plain text and HTML.
+    /// </summary>
+    public static (string Subject, string Text, string Html) Render(string fullName, IReadOnlyList<string> lines, string link, string linkText,
+        string subject)
+    {
         var text = new StringBuilder($"Dear {fullName},\n\n");
         foreach (var line in lines) text.Append(line).Append(line.EndsWith(':') ? "\n" : "\n\n");
-        text.Append($"Your CPD record: {link}\n\nPmoLedger\n");
+        text.Append($"{linkText}: {link}\n\nPmoLedger\n");
 
         var html = new StringBuilder($"<p>Dear {WebUtility.HtmlEncode(fullName)},</p>\n");
         var list = lines.Where(l => l.StartsWith("- ", StringComparison.Ordinal)).ToList();
         foreach (var line in lines.Except(list)) html.Append($"<p>{WebUtility.HtmlEncode(line)}</p>\n");
         if (list.Count > 0) html.Append("<ul>\n").Append(string.Concat(list.Select(l => $"<li>{WebUtility.HtmlEncode(l[2..])}</li>\n"))).Append("</ul>\n");
-        html.Append($"<p><a href=\"{WebUtility.HtmlEncode(link)}\">Your CPD record</a></p>\n<p>PmoLedger</p>\n");
+        html.Append($"<p><a href=\"{WebUtility.HtmlEncode(link)}\">{WebUtility.HtmlEncode(linkText)}</a></p>\n<p>PmoLedger</p>\n");
         return (subject, text.ToString(), html.ToString());
     }
 }

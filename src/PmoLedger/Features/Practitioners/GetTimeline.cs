@@ -124,6 +124,7 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
                         $"Logged {l.Points:0.#} CPD {(l.Points == 1 ? "point" : "points")} of {l.Category.Wire()}: {l.Title}."), l.ActivityId);
                 break;
             case CpdAuditStarted a:
+                timeline.Names[a.AuditId] = $"\"{a.CampaignName}\"";
                 timeline.Add(e, a.StartedOn, "cpd-audit-started",
                     $"Selected for CPD audit in \"{a.CampaignName}\": evidence for {a.Activities.Count} " +
                     $"{(a.Activities.Count == 1 ? "activity" : "activities")} is due by {a.DueBy.UtcDateTime:yyyy-MM-dd HH:mm} UTC.", a.AuditId);

@@ -12,7 +12,7 @@ using PmoLedger.Features.Practitioners;
 namespace PmoLedger.Tests.Features.Cpd;
 
 /// <summary>Cross-attestation, rule versions, what-if and CPD audit campaigns on the real routes (cpd-audit.md).</summary>
-public class CpdAuditScenarioTests(AppFixture fixture) : ProgressionContext(fixture)
+public partial class CpdAuditScenarioTests(AppFixture fixture) : ProgressionContext(fixture)
 {
     private static DateOnly On(string day) => DateOnly.Parse(day);
 
@@ -461,7 +461,7 @@ public class CpdAuditScenarioTests(AppFixture fixture) : ProgressionContext(fixt
 
     private static async Task<int> Sql(string sql)
     {
-        await using var connection = new NpgsqlConnection(Environment.GetEnvironmentVariable("ConnectionStrings__Ledger"));
+        await using var connection = new NpgsqlConnection(TestDatabases.ApiTests);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteNonQueryAsync();

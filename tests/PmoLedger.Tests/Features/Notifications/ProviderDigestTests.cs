@@ -77,4 +77,55 @@ public class ProviderDigestTests(AppFixture fixture) : XapiContext(fixture)
         (await SentTo(lrs.ProviderId)).ShouldBeEmpty();
         (await Get<JsonElement>($"/api/providers/{lrs.ProviderId}/xapi/unmapped")).GetProperty("total").GetInt64().ShouldBe(0);
     }
+
+    [Fact]
+    public async Task refused_csv_rows_are_kept_without_personal_data_and_listed_in_the_days_digest()
+    {
+        var provider = await RegisterProvider();
+        var staff = await ProviderStaff(provider.Id);
+        var ada = await RegisterPractitioner();
+        var stranger = $"stranger.{Guid.NewGuid():N}@example.org";
+        var csv = $"""
+            practitionerId,practitionerEmail,providerReference,courseCode,courseTitle,completedOn,outcome
+            {ada},,c-1,PMO-101,Intro,2026-01-15,passed
+            ,{stranger},c-2,PMO-101,Intro,2026-01-15,passed
+            {ada},,c-3,PMO-102,Next,not-a-date,passed
+            """;
+        async Task Post(string body, int[] statuses)
+        {
+            var result = await WithKey(provider.ApiKey, s =>
+            {
+                s.Post.Text(body).ToUrl("/api/completions/batch");
+                s.WithRequestHeader("Content-Type", "text/csv");
+                s.StatusCodeShouldBe(200);
+            });
+            (await result.Json()).GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetInt32()).ShouldBe(statuses);
+        }
+        await Post(csv, [201, 404, 400]);
+
+        await using (var session = Store.QuerySession())
+        {
+            var refused = (await session.Events.FetchStreamAsync(provider.Id)).Select(e => e.Data).OfType<CsvRowsRefused>().ShouldHaveSingleItem();
+            refused.Rows.Select(r => (r.Row, r.Status)).ShouldBe([(2, 404), (3, 400)]);
+            System.Text.Json.JsonSerializer.Serialize(refused).ShouldNotContain(stranger);
+            (await session.QueryAsync<int>("select count(*)::int from ledger.wolverine_incoming_envelopes where status = 'Scheduled' and message_type like '%SendProviderDigest'"))
+                .Single().ShouldBe(1);
+        }
+        // A file with nothing refused records nothing more.
+        await Post($"""
+            practitionerId,providerReference,courseCode,courseTitle,completedOn,outcome
+            {ada},c-4,PMO-103,More,2026-01-17,passed
+            """, [201]);
+
+        await Host.InvokeMessageAndWaitAsync(new SendProviderDigest(provider.Id, Clock.Today));
+        var digest = MailsTo(staff).Where(m => m.Subject?.Contains("refused") == true).ShouldHaveSingleItem();
+        digest.Subject.ShouldBe($"2 CSV rows were refused on {RenewalNoticeMail.Date(Clock.Today)}");
+        var text = digest.TextBody.ShouldNotBeNull();
+        text.ShouldContain("row 2 (404): no practitioner is registered with the id or email given");
+        text.ShouldContain("row 3 (400): not valid: 'completedOn'");
+        text.ShouldNotContain(stranger);
+        text.ShouldNotContain("xAPI");
+        digest.HtmlBody.ShouldNotBeNull().ShouldContain("Stop these digests");
+        (await SentTo(provider.Id)).ShouldBe([$"provider-digest|{Clock.Today:yyyy-MM-dd}"]);
+    }
 }

@@ -229,4 +229,53 @@ public class RenewalNoticeTests(AppFixture fixture) : ProgressionContext(fixture
         (await Notifications(id)).Select(n => n.Str("kind")).ShouldBe(["renewal-reminder-90", "renewal-reminder-30"]);
         MailsTo(email).Count.ShouldBe(2);
     }
+
+    private static async Task<int> Sql(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(TestDatabases.ApiTests);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return Convert.ToInt32(await command.ExecuteScalarAsync() ?? 0);
+    }
+
+    [Fact]
+    public async Task a_send_that_fails_every_retry_is_shown_to_admins_and_recorded_nowhere()
+    {
+        var (id, email, certificationId, renewBy) = await CertifiedTwoYearsTenMonthsAgo();
+        await Fire(id, certificationId, renewBy, "renewal-reminder-90");
+        Today(renewBy.AddDays(-30));
+
+        var aside = Fixture.MailDirectory + ".aside";
+        Directory.Move(Fixture.MailDirectory, aside);
+        try
+        {
+            await File.WriteAllTextAsync(Fixture.MailDirectory, "in the way");
+            // The stored 30-day reminder falls due; each scheduled retry (a minute, ten minutes, an hour on) is made due
+            // in turn, as time passing would, until Wolverine gives up on it. The two quick retries are its own pauses.
+            const string reminder = "from ledger.wolverine_incoming_envelopes where message_type like '%SendRenewalNotice' " +
+                                    "and status = 'Scheduled' and position('renewal-reminder-30'::bytea in body) > 0";
+            (await Sql("select count(*) " + reminder)).ShouldBe(1);
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while (await Sql("select count(*) from ledger.wolverine_dead_letters") == 0 && DateTime.UtcNow < deadline)
+            {
+                await Sql("update ledger.wolverine_incoming_envelopes set execution_time = now() - interval '1 second' where id in (select id " + reminder + ")");
+                await Task.Delay(200);
+            }
+        }
+        finally
+        {
+            File.Delete(Fixture.MailDirectory);
+            Directory.Move(aside, Fixture.MailDirectory);
+        }
+
+        var failed = (await Get<JsonElement>("/api/admin/notifications/failed", AdminToken)).GetProperty("items").EnumerateArray().ToList();
+        var item = failed.ShouldHaveSingleItem();
+        item.Str("messageType").ShouldBe("SendRenewalNotice");
+        item.GetProperty("message").Str("kind").ShouldBe("renewal-reminder-30");
+        item.GetProperty("message").GetProperty("practitionerId").GetGuid().ShouldBe(id);
+        item.Str("exceptionType").ShouldContain("IOException");
+        (await Notifications(id)).Count.ShouldBe(1);
+        MailsTo(email).Count.ShouldBe(1);
+        await As(AuditorToken, s => { s.Get.Url("/api/admin/notifications/failed"); s.StatusCodeShouldBe(403); });
+    }
 }

@@ -50,8 +50,8 @@ public sealed class CpdAuditModel(IQuerySession session, IDocumentSession writer
     public async Task<IActionResult> OnPostConcludeAsync(Guid id, CancellationToken ct)
     {
         write.Begin(User);
-        var result = await ConcludeCpdAuditEndpoint.Post(id, writer, clock, ct);
-        var problem = result is ProblemHttpResult p ? p.ProblemDetails : await write.Commit([], ct);
+        var (result, messages) = await ConcludeCpdAuditEndpoint.Post(id, writer, clock, ct);
+        var problem = result is ProblemHttpResult p ? p.ProblemDetails : await write.Commit(messages, ct);
         if (problem is null) return RedirectToPage(new { id, done = "The audit is concluded." });
         Errors = WebWrite.Errors(problem);
         Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
