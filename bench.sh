@@ -5,6 +5,7 @@
 # loopback), writes the raw results to docs/benchmarks.json and prints a summary.
 # Usage: ./bench.sh [--quick] [--events 1000000] [--runs 3] [--seconds 6] [--phases coldstart,ingest,timeline,xapi,asof,search,pages,rebuild]
 # --quick is a smoke test of the harness (tiny sizes, about a minute); its figures mean nothing.
+# PMOLEDGER_BENCH_DB=<name> and PMOLEDGER_BENCH_PORT_BASE=<port> (4 ports from it; 5391) let two runs share a machine.
 # PMOLEDGER_BENCH_BASELINE_REF=<git ref> also builds the service at that commit (one without encryption at rest)
 # and measures ingest against it in the same run, on a database of its own.
 set -euo pipefail

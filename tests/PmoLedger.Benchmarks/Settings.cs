@@ -27,10 +27,12 @@ public sealed class Settings
     public string? BaselineConnection { get; private init; }
     public string Output { get; private init; } = "docs/benchmarks.json";
 
-    public const int ServicePort = 5391;
-    public const int ReferencePort = 5392;
-    public const int ColdStartPort = 5393;
-    public const int BaselinePort = 5394;
+    // PMOLEDGER_BENCH_PORT_BASE moves the four ports together, so two benchmark runs can share a machine.
+    private static readonly int PortBase = int.TryParse(Environment.GetEnvironmentVariable("PMOLEDGER_BENCH_PORT_BASE"), out var b) ? b : 5391;
+    public static readonly int ServicePort = PortBase;
+    public static readonly int ReferencePort = PortBase + 1;
+    public static readonly int ColdStartPort = PortBase + 2;
+    public static readonly int BaselinePort = PortBase + 3;
 
     /// <summary>The service is started with this key, so the benchmark can mint tokens it accepts.</summary>
     public static readonly AuthSettings Auth = new() { SigningKey = "pmoledger-benchmark-signing-key-not-a-secret-0123456789" };
@@ -92,13 +94,13 @@ public sealed class Settings
         ["Wolverine__TypeLoadMode"] = typeLoadMode ?? TypeLoadMode
     };
 
-    public ChildProcess StartService(string connection, int port = ServicePort, string? typeLoadMode = null) =>
-        ChildProcess.Start("service", ServiceDll, [], ServiceEnvironment(connection, typeLoadMode), port);
+    public ChildProcess StartService(string connection, int? port = null, string? typeLoadMode = null) =>
+        ChildProcess.Start("service", ServiceDll, [], ServiceEnvironment(connection, typeLoadMode), port ?? ServicePort);
 
     public ChildProcess StartBaseline() =>
         ChildProcess.Start("baseline service", BaselineServiceDll!, [], ServiceEnvironment(BaselineConnection!), BaselinePort);
 
-    public ChildProcess StartReference(string? connection, int port = ReferencePort) =>
+    public ChildProcess StartReference(string? connection, int? port = null) =>
         ChildProcess.Start("reference", SelfDll, connection is null ? ["ref-server"] : ["ref-server", "--connection", connection],
-            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" }, port);
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" }, port ?? ReferencePort);
 }
