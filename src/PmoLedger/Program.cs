@@ -99,7 +99,14 @@ try
     var app = builder.Build();
 
     app.UseMiddleware<Correlation>();
-    app.UseSerilogRequestLogging(LogRedaction.Configure);
+    // This host's own logger, not the static one: another host in the same process (tests, tools) replaces and closes
+    // the static logger when it stops, which would silence this host's request log.
+    var hostLogger = app.Services.GetRequiredService<Serilog.ILogger>();
+    app.UseSerilogRequestLogging(options =>
+    {
+        LogRedaction.Configure(options);
+        options.Logger = hostLogger;
+    });
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.UseLedgerWeb();

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Alba;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using PmoLedger.Infrastructure;
+
+namespace PmoLedger.Tests.Features.Notifications;
+
+/// <summary>
+/// A scheduled notice outlives the service that scheduled it. On a database of its own, so that the suite's service
+/// (running all along) cannot be the one that sends it.
+/// </summary>
+public class NoticeRestartTests(AppFixture fixture) : IntegrationContext(fixture)
+{
+    private static async Task<int> Sql(string connection, string sql)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        return Convert.ToInt32(await command.ExecuteScalarAsync() ?? 0);
+    }
+
+    private static Task<IScenarioResult> AsAdmin(IAlbaHost host, Action<Scenario> configure) => host.Scenario(s =>
+    {
+        s.WithBearerToken(host.Services.GetRequiredService<AuthSettings>().Mint(Roles.Admin, null, "admin@test", DateTimeOffset.UtcNow));
+        configure(s);
+    });
+
+    private static async Task<int> NotificationCount(IAlbaHost host, Guid id) =>
+        (await (await AsAdmin(host, s => s.Get.Url($"/api/practitioners/{id}/notifications"))).ReadAsJsonAsync<JsonElement>())
+        .GetProperty("items").GetArrayLength();
+
+    private const string DueReminder =
+        "from ledger.wolverine_incoming_envelopes where message_type like '%SendRenewalNotice' and execution_time < now() + interval '10 minutes'";
+
+    [Fact]
+    public async Task a_reminder_scheduled_before_a_restart_is_sent_once_by_the_service_started_after_it()
+    {
+        // The extra services point the connection-string variable at their database; the suite's own reads it back.
+        try
+        {
+            await RestartAndSend();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ConnectionStrings__Ledger", TestDatabases.ApiTests);
+        }
+    }
+
+    private async Task RestartAndSend()
+    {
+        var connection = await TestDatabases.Fresh("_restart");
+        var clock = new TestClock();
+        var email = $"restart.{Guid.NewGuid():N}@example.org";
+        Guid id;
+
+        await using (var before = await PmoLedger.Tests.Hosting.LedgerNodes.Start(connection, solo: true, clock))
+        {
+            var registered = await AsAdmin(before, s =>
+            {
+                s.Post.Json(new { fullName = "Grace Hopper", email }).ToUrl("/api/practitioners");
+                s.StatusCodeShouldBe(201);
+            });
+            id = (await registered.ReadAsJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+            var awardedOn = clock.Today.AddYears(-3).AddMonths(2);
+            await AsAdmin(before, s =>
+            {
+                s.Post.Json(new { code = "P3O-F", name = "P3O Foundation", awardedOn, certificateNumber = "C-1" }).ToUrl($"/api/practitioners/{id}/certifications");
+                s.StatusCodeShouldBe(201);
+            });
+            // The 90-day reminder is due a minute after the award: the service stops before then.
+            (await Sql(connection, "select count(*) " + DueReminder)).ShouldBe(1);
+        }
+
+        await using var after = await PmoLedger.Tests.Hosting.LedgerNodes.Start(connection, solo: true, clock);
+        (await Sql(connection, "select count(*) " + DueReminder)).ShouldBe(1);
+        await Sql(connection, "update ledger.wolverine_incoming_envelopes set execution_time = now() - interval '1 second' " +
+                              "where id in (select id " + DueReminder + ")");
+
+        // Waits for the new service to deliver it (its durability agent polls), never for a span of time as such.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await NotificationCount(after, id) == 0 || await Sql(connection, "select count(*) " + DueReminder) > 0) && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+
+        (await NotificationCount(after, id)).ShouldBe(1);
+        MailsTo(email).ShouldHaveSingleItem().Subject.ShouldStartWith("Your P3O Foundation (P3O-F) must be renewed by");
+    }
+}
