@@ -53,7 +53,10 @@ public sealed class Mailer(MailSettings settings, TimeProvider clock, ILogger<Ma
         Directory.CreateDirectory(settings.Pickup);
         // Sortable names: the newest message is the last file listed.
         var path = Path.Combine(settings.Pickup, $"{clock.GetUtcNow():yyyyMMdd-HHmmss-fffffff}-{Guid.NewGuid():N}.eml");
-        await message.WriteToAsync(path, ct);
+        // Written aside and then renamed: whatever watches the folder only ever sees whole messages.
+        var partial = path + ".partial";
+        await message.WriteToAsync(partial, ct);
+        File.Move(partial, path);
         logger.LogInformation("No SMTP server configured: mail written to {Path}", path);
     }
 }

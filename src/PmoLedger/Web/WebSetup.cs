@@ -110,6 +110,8 @@ public static class WebSetup
         services.AddSingleton(MailSettings.From(configuration));
         services.AddSingleton<Mailer>();
         services.AddSingleton<SignInLimiter>();
+        services.AddSingleton<SignInRequests>();
+        services.AddHostedService(provider => provider.GetRequiredService<SignInRequests>());
         services.AddScoped<WebWrite>();
         services.AddExceptionHandler<WebExceptionHandler>();
         services.AddHostedService<DemoStaffOnFirstStart>();

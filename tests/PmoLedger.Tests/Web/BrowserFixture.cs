@@ -109,6 +109,17 @@ public sealed class BrowserFixture : IAsyncLifetime
         return (newest.TextBody ?? "").Split('\n').Select(l => l.Trim()).Single(l => l.Contains("/signin/", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The link of the next mail to <paramref name="address"/>, once more than <paramref name="before"/> mails have reached
+    /// it: links are mailed after the sign-in page has answered.
+    /// </summary>
+    public async Task<string> NextLinkFor(string address, int before)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (MailsTo(address) <= before) await Task.Delay(50, timeout.Token);
+        return LatestLinkFor(address);
+    }
+
     public int MailsTo(string address) => !Directory.Exists(MailDirectory) ? 0 : Directory.GetFiles(MailDirectory, "*.eml")
         .Count(path => MimeMessage.Load(path).To.Mailboxes.Any(b => string.Equals(b.Address, address, StringComparison.OrdinalIgnoreCase)));
 
@@ -178,8 +189,9 @@ public abstract class BrowserContext(BrowserFixture fixture) : IAsyncLifetime
 
     protected async Task SignIn(string email)
     {
+        var before = fixture.MailsTo(email);
         await AskForLink(email);
-        await Page.GotoAsync(fixture.LatestLinkFor(email));
+        await Page.GotoAsync(await fixture.NextLinkFor(email, before));
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
     }
 

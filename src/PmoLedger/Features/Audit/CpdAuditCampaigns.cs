@@ -46,9 +46,25 @@ public sealed record CpdAuditDue(Guid PractitionerId, Guid AuditId);
 
 public static class CampaignPopulation
 {
-    /// <summary>The highest event sequence committed now: the population is read as of it.</summary>
-    public static async Task<long> CurrentSequenceAsync(IQuerySession session, CancellationToken ct) =>
-        (await session.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {LedgerStore.Schema}.mt_events", ct)).Single();
+    /// <summary>
+    /// The highest event sequence committed now, below which nothing can still be committed: the population is read
+    /// as of it. Sequences are taken at insert, so a slower transaction can commit a lower one after a faster one's
+    /// higher one; read naively, reproduce would later find an event the draw did not see and report an altered log.
+    /// A SHARE lock waits for every transaction writing events to end and holds new ones back for the moment of the
+    /// read (opening a campaign is rare), so every sequence up to the answer is final.
+    /// </summary>
+    public static async Task<long> CurrentSequenceAsync(IQuerySession session, CancellationToken ct)
+    {
+        await using var connection = session.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using (var hold = new Npgsql.NpgsqlCommand($"lock table {LedgerStore.Schema}.mt_events in share mode", connection, transaction))
+            await hold.ExecuteNonQueryAsync(ct);
+        await using var highest = new Npgsql.NpgsqlCommand($"select coalesce(max(seq_id), 0) from {LedgerStore.Schema}.mt_events", connection, transaction);
+        var sequence = (long)(await highest.ExecuteScalarAsync(ct))!;
+        await transaction.CommitAsync(ct);
+        return sequence;
+    }
 
     /// <summary>
     /// Every practitioner with self-logged CPD dated in [from, to] (revoked or rejected ones aside), from the events

@@ -13,7 +13,7 @@ public static class CpdFactsChangedHandler
 {
     /// <summary>
     /// Re-settles certifications from the record as it now stands, and schedules any renewBy that moves.
-    /// Credentials issued for a CPD cycle (credentials.md) are to be reconciled from here too.
+    /// Credentials for a CPD cycle follow by themselves: the decision that caused this is a credential trigger (CredentialSettlement).
     /// </summary>
     [AggregateHandler]
     public static (Events, OutgoingMessages) Handle(CpdFactsChanged message, Practitioner practitioner, TimeProvider clock)

@@ -5,8 +5,11 @@ namespace PmoLedger.Web.Pages.SignIn;
 
 public sealed record SignInForm(string? Email = null, string? Error = null);
 
-/// <summary>Asking for a link. Known and unknown addresses get the same answer, so the form reveals no accounts.</summary>
-public sealed class SignInModel(IDocumentSession session, KeyRing keys, TimeProvider clock, Mailer mailer, SignInLimiter limiter, WebSettings web) : PageModel
+/// <summary>
+/// Asking for a link. Known and unknown addresses get the same answer at the same speed (the link is made and mailed
+/// after the answer, <see cref="SignInRequests"/>), so the form reveals no accounts.
+/// </summary>
+public sealed class SignInModel(SignInRequests requests, SignInLimiter limiter, WebSettings web) : PageModel
 {
     public SignInForm Form { get; private set; } = new();
     public bool Sent { get; private set; }
@@ -14,7 +17,7 @@ public sealed class SignInModel(IDocumentSession session, KeyRing keys, TimeProv
 
     public void OnGet() { }
 
-    public async Task<IActionResult> OnPostAsync(string? email, CancellationToken ct)
+    public IActionResult OnPost(string? email)
     {
         email = email?.Trim();
         if (string.IsNullOrEmpty(email) || email.Length > 254 || !CorrectDetailsEndpoint.IsEmail(email))
@@ -30,11 +33,7 @@ public sealed class SignInModel(IDocumentSession session, KeyRing keys, TimeProv
             return Page();
         }
 
-        var secret = await SignInLinks.CreateAsync(session, keys, email, clock.GetUtcNow(), ct);
-        if (secret is not null)
-        {
-            await mailer.SendAsync(email, "Your PmoLedger sign-in link", SignInMail.Text(SignInLinks.Url(web.BaseUrl(Request), secret)), ct);
-        }
+        requests.Enqueue(email, web.BaseUrl(Request));
         Sent = true;
         return Page();
     }
