@@ -87,19 +87,10 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
     {
         var touched = commit.GetEvents().Where(e => Triggers.Contains(e.Data.GetType())).Select(e => e.StreamId).Distinct().ToArray();
         if (touched.Length == 0) return;
-        // One read for every practitioner the commit touched: a batch of completions usually owes nothing new, and
-        // then costs one round trip instead of one session per person.
-        IReadOnlyList<Guid> practitioners = touched;
-        try
-        {
-            await using var read = session.DocumentStore.QuerySession();
-            practitioners = [.. (await read.LoadManyAsync<Practitioner>(token, touched)).Where(p => !CredentialRules.Settled(p)).Select(p => p.Id)];
-        }
-        catch (Exception failure) when (failure is not OperationCanceledException)
-        {
-            // The facts are committed; each settlement below reads again and, failing, hands over to the durable message.
-            services.GetRequiredService<ILogger<CredentialSettlement>>().LogWarning(failure, "Reading whose credentials to settle failed; settling each");
-        }
+        // One read for every practitioner a batch touched: a batch of completions usually owes nothing new, and then
+        // costs one round trip instead of one session per person. For one person the settlement's own read is the
+        // check, and settling straight away keeps the window in which the relay sees them unsettled as short as it was.
+        var practitioners = touched.Length > 1 ? await UnsettledAsync(session, touched, token) : touched;
         foreach (var id in practitioners)
         {
             try
@@ -113,6 +104,21 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
                 await using var scope = services.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(new SettleCredentials(id));
             }
+        }
+    }
+
+    private async Task<Guid[]> UnsettledAsync(IDocumentSession cause, Guid[] touched, CancellationToken ct)
+    {
+        try
+        {
+            await using var read = cause.DocumentStore.QuerySession();
+            return [.. (await read.LoadManyAsync<Practitioner>(ct, touched)).Where(p => !CredentialRules.Settled(p)).Select(p => p.Id)];
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException)
+        {
+            // The facts are committed; each settlement reads again and, failing, hands over to the durable message.
+            services.GetRequiredService<ILogger<CredentialSettlement>>().LogWarning(failure, "Reading whose credentials to settle failed; settling each");
+            return touched;
         }
     }
 
