@@ -70,6 +70,24 @@ public class CredentialRulesTests
     }
 
     [Fact]
+    public void settled_means_nothing_to_issue_or_revoke_and_an_expired_owed_credential_keeps_it_unsettled()
+    {
+        var certificationId = Guid.NewGuid();
+        CredentialRules.Settled(Registered()).ShouldBeTrue();
+
+        var awarded = Registered().Then([Award(certificationId, Today.AddMonths(-1))]);
+        CredentialRules.Settled(awarded).ShouldBeFalse();
+        var held = awarded.Then(CredentialRules.Settle(awarded, Today, Fresh(1)));
+        CredentialRules.Settled(held).ShouldBeTrue();
+        CredentialRules.Settled(held.Then([new CertificationRevoked(certificationId, "P3O-F", "mistake", Today)])).ShouldBeFalse();
+
+        // Owed but expired: settling today issues nothing, yet the clock-free answer errs towards settling.
+        var expired = Registered().Then([Award(Guid.NewGuid(), Today.AddYears(-4))]);
+        CredentialRules.Settle(expired, Today, Fresh(1)).ShouldBeEmpty();
+        CredentialRules.Settled(expired).ShouldBeFalse();
+    }
+
+    [Fact]
     public void a_cpd_cycle_that_is_no_longer_met_revokes_its_credential()
     {
         var certificationId = Guid.NewGuid();

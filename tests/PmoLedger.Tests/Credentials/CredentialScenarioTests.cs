@@ -181,6 +181,50 @@ public class CredentialScenarioTests(AppFixture fixture) : CredentialContext(fix
     }
 
     [Fact]
+    public async Task the_relay_hands_over_only_practitioners_still_owed_something()
+    {
+        // A completion that changes no credential: the request settled nothing, and the relay has nothing to hand over.
+        var (plain, _) = await Registered();
+        await AppendCompletion(plain, "P3O-F", Clock.Today.AddDays(-1), 7m);
+        // An award whose cycle ended long ago is owed yet never issued: the clock-free check hands it over, and the
+        // message then issues nothing. It shows the count below would see a message if one were sent.
+        var (expired, _) = await Registered();
+        await Award(expired, "P3O-F", Clock.Today.AddYears(-4));
+
+        await RelayPassed(await LastSequenceOf(expired));
+        (await SettlementMessagesFor(plain)).ShouldBe(0);
+        (await SettlementMessagesFor(expired)).ShouldBeGreaterThan(0);
+        (await CredentialsWhen(expired, _ => true)).ShouldBeEmpty();
+    }
+
+    private async Task<long> LastSequenceOf(Guid stream)
+    {
+        await using var session = Store.QuerySession();
+        return (await session.QueryAsync<long>("select max(seq_id) from ledger.mt_events where stream_id = ?", stream)).Single();
+    }
+
+    /// <summary>Waits for the condition, not for a time: the relay's recorded progress reaching the sequence.</summary>
+    private async Task RelayPassed(long sequence)
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            await using var session = Store.QuerySession();
+            var progress = await session.QueryAsync<long>("select last_seq_id from ledger.mt_event_progression where name = 'CredentialRelay:All'");
+            if (progress.Count == 1 && progress[0] >= sequence) return;
+            await Task.Delay(50, patience.Token);
+        }
+    }
+
+    private async Task<int> SettlementMessagesFor(Guid practitioner)
+    {
+        await using var session = Store.QuerySession();
+        return (await session.QueryAsync<int>(
+            "select count(*)::int from ledger.wolverine_incoming_envelopes where message_type like '%SettleCredentials' and encode(body, 'escape') like ?",
+            $"%{practitioner}%")).Single();
+    }
+
+    [Fact]
     public async Task revoking_an_award_revokes_its_credential_in_the_status_list_and_in_verify_at_once()
     {
         var (id, _) = await Registered();

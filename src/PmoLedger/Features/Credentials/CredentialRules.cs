@@ -96,6 +96,14 @@ public static class CredentialRules
         return Owed(practitioner).Where(o => !issued.Contains(o.Basis) && (o.ValidUntil is null || o.ValidUntil > today)).ToList();
     }
 
+    /// <summary>
+    /// Nothing to issue or revoke on any day: what lets a busy path skip a settlement without reading the clock. An owed
+    /// credential that has since expired still counts as owed here, so the answer errs towards settling (which then
+    /// issues nothing), never towards skipping.
+    /// </summary>
+    public static bool Settled(Practitioner practitioner) =>
+        ToIssue(practitioner, DateOnly.MinValue).Count == 0 && Revocations(practitioner, DateOnly.MinValue).Count == 0;
+
     /// <summary>Issued, not yet revoked, and no longer backed by the record.</summary>
     public static IReadOnlyList<CredentialRevoked> Revocations(Practitioner practitioner, DateOnly today)
     {

@@ -85,7 +85,12 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
 
     public override async Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
-        var practitioners = commit.GetEvents().Where(e => Triggers.Contains(e.Data.GetType())).Select(e => e.StreamId).Distinct().ToList();
+        var touched = commit.GetEvents().Where(e => Triggers.Contains(e.Data.GetType())).Select(e => e.StreamId).Distinct().ToArray();
+        if (touched.Length == 0) return;
+        // One read for every practitioner a batch touched: a batch of completions usually owes nothing new, and then
+        // costs one round trip instead of one session per person. For one person the settlement's own read is the
+        // check, and settling straight away keeps the window in which the relay sees them unsettled as short as it was.
+        var practitioners = touched.Length > 1 ? await UnsettledAsync(session, touched, token) : touched;
         foreach (var id in practitioners)
         {
             try
@@ -104,6 +109,21 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
                 await using var scope = services.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(new SettleCredentials(id));
             }
+        }
+    }
+
+    private async Task<Guid[]> UnsettledAsync(IDocumentSession cause, Guid[] touched, CancellationToken ct)
+    {
+        try
+        {
+            await using var read = cause.DocumentStore.QuerySession();
+            return [.. (await read.LoadManyAsync<Practitioner>(ct, touched)).Where(p => !CredentialRules.Settled(p)).Select(p => p.Id)];
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException)
+        {
+            // The facts are committed; each settlement reads again and, failing, hands over to the durable message.
+            services.GetRequiredService<ILogger<CredentialSettlement>>().LogWarning(failure, "Reading whose credentials to settle failed; settling each");
+            return touched;
         }
     }
 
@@ -134,8 +154,12 @@ public sealed class CredentialRelay : BatchSubscription
     public override async Task ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
         IMessageBus bus, CancellationToken cancellationToken)
     {
-        foreach (var practitionerId in page.Events.Where(e => CredentialSettlement.Triggers.Contains(e.EventType)).Select(e => e.StreamId).Distinct())
-            await bus.PublishAsync(new SettleCredentials(practitionerId));
+        var touched = page.Events.Where(e => CredentialSettlement.Triggers.Contains(e.EventType)).Select(e => e.StreamId).Distinct().ToArray();
+        if (touched.Length == 0) return;
+        // Only a practitioner the record says is still owed something (the request's own settlement did not happen)
+        // gets the durable message: a message per fact would write and hand over a message per completion for nothing.
+        foreach (var practitioner in await operations.LoadManyAsync<Practitioner>(cancellationToken, touched))
+            if (!CredentialRules.Settled(practitioner)) await bus.PublishAsync(new SettleCredentials(practitioner.Id));
     }
 }
 
@@ -162,7 +186,7 @@ public static class CredentialsSetup
 
         // The listener settles before the request answers, but a process that dies between the fact's commit and
         // that second transaction would leave the credential owed for ever. So the async daemon also relays every
-        // fact to the durable message: usually it finds nothing left to do and writes nothing (so it races nobody);
+        // fact it finds still unsettled to the durable message (usually none, so it writes nothing and races nobody);
         // after a crash it issues or revokes what was missed.
         services.SubscribeToEvents(new CredentialRelay());
         return services;
