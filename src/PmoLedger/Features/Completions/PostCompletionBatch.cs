@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using CsvHelper;
 using JasperFx.Events;
 using Microsoft.Extensions.Options;
+using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Practitioners;
 
@@ -19,9 +20,12 @@ public sealed record IntakeItem(PractitionerRef Target, Completion Completion);
 /// <summary>
 /// Records completions: reads what the ledger holds for them in one round trip (a second only for
 /// practitioners found by email), decides each in order against that state plus the batch's own
-/// earlier decisions, and commits once. A commit that loses a race is retried whole.
+/// earlier decisions, and commits once. A commit that loses a race is retried whole. The credentials the new
+/// facts imply are settled in that same transaction (almost always: nothing to issue, decided without I/O), so no
+/// second transaction follows it (<see cref="CredentialSettlement.SettledInTransaction"/>).
 /// </summary>
-public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, KeyRing keys, ILogger<CompletionIntake> logger)
+public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, KeyRing keys, CredentialIssuer issuer,
+    ILogger<CompletionIntake> logger)
 {
     public DateOnly Today => clock.Today();
 
@@ -83,7 +87,11 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
             staged = true;
         }
 
-        if (staged) await session.SaveChangesAsync(ct);
+        if (!staged) return outcomes;
+        foreach (var (practitionerId, state) in states)
+            (await streams[practitionerId]).AppendMany(await issuer.SettleAsync(session, state!, ct));
+        CredentialSettlement.SettledInTransaction(session);
+        await session.SaveChangesAsync(ct);
         return outcomes;
     }
 }

@@ -83,8 +83,22 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
         typeof(CpdActivityDecided), typeof(CertificationRenewalWithdrawn)
     ];
 
+    /// <summary>Marks the events of a session whose writer settled every practitioner it wrote to in the same transaction.</summary>
+    public const string SettledHeader = "credentials-settled";
+
+    /// <summary>
+    /// The writer settled, in this session's transaction, the credentials of every practitioner it appends to: the
+    /// listener then has nothing to do, and the relay can skip these events, since no crash can split the facts
+    /// from their settlement. The mark travels as an event header, so the relay reads it back from the log.
+    /// </summary>
+    public static void SettledInTransaction(IDocumentSession session) => session.SetHeader(SettledHeader, true);
+
+    /// <summary>A fact whose credentials were settled in its own transaction (<see cref="SettledInTransaction"/>).</summary>
+    public static bool WasSettled(IEvent e) => e.Headers?.ContainsKey(SettledHeader) == true;
+
     public override async Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
+        if (session.GetHeader(SettledHeader) is not null) return;
         var practitioners = commit.GetEvents().Where(e => Triggers.Contains(e.Data.GetType())).Select(e => e.StreamId).Distinct().ToList();
         foreach (var id in practitioners)
         {
@@ -129,7 +143,9 @@ public sealed class CredentialRelay : BatchSubscription
     public override async Task ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
         IMessageBus bus, CancellationToken cancellationToken)
     {
-        foreach (var practitionerId in page.Events.Where(e => CredentialSettlement.Triggers.Contains(e.EventType)).Select(e => e.StreamId).Distinct())
+        foreach (var practitionerId in page.Events
+                     .Where(e => CredentialSettlement.Triggers.Contains(e.EventType) && !CredentialSettlement.WasSettled(e))
+                     .Select(e => e.StreamId).Distinct())
             await bus.PublishAsync(new SettleCredentials(practitionerId));
     }
 }
