@@ -6,6 +6,9 @@
 # Usage: ./bench.sh [--quick] [--events 1000000] [--runs 3] [--seconds 6] [--phases coldstart,ingest,timeline,xapi,asof,search,pages,rebuild]
 # --quick is a smoke test of the harness (tiny sizes, about a minute); its figures mean nothing.
 # PMOLEDGER_BENCH_DB=<name> and PMOLEDGER_BENCH_PORT_BASE=<port> (4 ports from it; 5391) let two runs share a machine.
+# PMOLEDGER_BENCH_TRACE=<dir> profiles the service under load: dotnet-trace (a local tool, dotnet-tools.json) samples its CPU
+# for PMOLEDGER_BENCH_TRACE_SECONDS (20) once it answers, PMOLEDGER_BENCH_TRACE_DELAY (15) seconds after it starts, and
+# writes the trace and its top frames by inclusive time there; dotnet-counters records its runtime counters alongside.
 # PMOLEDGER_BENCH_BASELINE_REF=<git ref> also builds the service at that commit (one without encryption at rest)
 # and measures ingest against it in the same run, on a database of its own.
 set -euo pipefail
@@ -47,6 +50,26 @@ if [ -n "${PMOLEDGER_BENCH_BASELINE_REF:-}" ]; then
     Auth__SigningKey=pmoledger-benchmark-codegen-only-key-0123456789 Privacy__MasterKey="$CODEGEN_MASTER_KEY" \
     dotnet run --project src/PmoLedger -c Release -- codegen write >/dev/null && dotnet build src/PmoLedger -c Release -nologo -v quiet >/dev/null)
   BASELINE=(--baseline-service-dll "$BASELINE_DIR/src/PmoLedger/bin/Release/net10.0/PmoLedger.dll" --baseline-connection "$BASELINE_CONNECTION")
+fi
+
+if [ -n "${PMOLEDGER_BENCH_TRACE:-}" ]; then
+  dotnet tool restore >/dev/null
+  mkdir -p "$PMOLEDGER_BENCH_TRACE"
+  (
+    port="${PMOLEDGER_BENCH_PORT_BASE:-5391}"
+    # The service is the process listening on the first port; the profile starts once the load has.
+    until pid="$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)" && [ -n "$pid" ]; do sleep 0.5; done
+    sleep "${PMOLEDGER_BENCH_TRACE_DELAY:-15}"
+    seconds="${PMOLEDGER_BENCH_TRACE_SECONDS:-20}"
+    duration="$(printf '00:00:%02d' "$seconds")"
+    dotnet dotnet-counters collect -p "$pid" --duration "$duration" --format csv --counters System.Runtime,Npgsql,Microsoft.AspNetCore.Hosting \
+      -o "$PMOLEDGER_BENCH_TRACE/counters.csv" >/dev/null 2>&1 &
+    dotnet dotnet-trace collect -p "$pid" --profile dotnet-sampled-thread-time --duration "$duration" \
+      -o "$PMOLEDGER_BENCH_TRACE/service.nettrace" >/dev/null 2>&1 || true
+    wait
+    dotnet dotnet-trace report "$PMOLEDGER_BENCH_TRACE/service.nettrace" topN -n 60 --inclusive > "$PMOLEDGER_BENCH_TRACE/top-inclusive.txt" 2>&1 || true
+    dotnet dotnet-trace report "$PMOLEDGER_BENCH_TRACE/service.nettrace" topN -n 40 > "$PMOLEDGER_BENCH_TRACE/top-exclusive.txt" 2>&1 || true
+  ) &
 fi
 
 PMOLEDGER_BENCH_SERVICE_DLL=src/PmoLedger/bin/Release/net10.0/PmoLedger.dll \

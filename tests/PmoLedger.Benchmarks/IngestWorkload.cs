@@ -106,9 +106,12 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
 
     private static readonly ProviderCompletionProjection ProviderCompletions = new();
 
+    // The header the service's intake writes (credentials settled in the completion's transaction): without it the
+    // service's credential relay would take the reference's events for unsettled ones and work on them during the run.
     internal const string InsertEvent =
         "insert into ledger.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived, " +
-        "correlation_id, user_name) values (nextval('ledger.mt_events_sequence'), $1, $2, $3, $4, $5, '*DEFAULT*', $6, $7, false, $8, $9)";
+        "correlation_id, user_name, headers) values (nextval('ledger.mt_events_sequence'), $1, $2, $3, $4, $5, '*DEFAULT*', $6, $7, false, $8, $9, " +
+        "'{\"credentials-settled\": true}'::jsonb)";
 
     internal const string InsertReceipt =
         "insert into ledger.mt_doc_completionreceipt (id, data, mt_last_modified, mt_version, mt_dotnet_type) " +

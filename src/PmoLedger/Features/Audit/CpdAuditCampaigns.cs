@@ -30,7 +30,12 @@ public sealed record CpdAuditCampaign
 
 public partial class CpdAuditCampaignProjection : SingleStreamProjection<CpdAuditCampaign, Guid>
 {
-    public CpdAuditCampaignProjection() => FilterIncomingEventsOnStreamType(typeof(CpdAuditCampaign));
+    public CpdAuditCampaignProjection()
+    {
+        FilterIncomingEventsOnStreamType(typeof(CpdAuditCampaign));
+        // The one fact a campaign document holds; without it every write to any stream loads one for nothing.
+        IncludeType<CpdAuditCampaignOpened>();
+    }
 
     public override CpdAuditCampaign? Evolve(CpdAuditCampaign? snapshot, Guid id, IEvent e) =>
         e.Data is CpdAuditCampaignOpened o ? new CpdAuditCampaign { Id = id, Opened = o } : snapshot;

@@ -5,7 +5,10 @@ using System.Text.Json.Serialization;
 using CsvHelper;
 using JasperFx.Events;
 using Microsoft.Extensions.Options;
+using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Notifications;
+using PmoLedger.Features.Plan;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Completions;
@@ -19,9 +22,12 @@ public sealed record IntakeItem(PractitionerRef Target, Completion Completion);
 /// <summary>
 /// Records completions: reads what the ledger holds for them in one round trip (a second only for
 /// practitioners found by email), decides each in order against that state plus the batch's own
-/// earlier decisions, and commits once. A commit that loses a race is retried whole.
+/// earlier decisions, and commits once. A commit that loses a race is retried whole. The credentials the new
+/// facts imply are settled in that same transaction (almost always: nothing to issue, decided without I/O), so no
+/// second transaction follows it (<see cref="CredentialSettlement.SettledInTransaction"/>).
 /// </summary>
-public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, KeyRing keys, ILogger<CompletionIntake> logger)
+public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, KeyRing keys, CredentialIssuer issuer,
+    ILogger<CompletionIntake> logger)
 {
     public DateOnly Today => clock.Today();
 
@@ -31,7 +37,10 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
 
     private async Task<IngestOutcome[]> Attempt(Poster poster, IReadOnlyList<IntakeItem> items, CancellationToken ct)
     {
-        await using var session = WriteConflicts.OpenSession(store, poster.UserName);
+        // An identity map, so the read models loaded below in the batch are the ones the inline projections update:
+        // otherwise each projection loads its document in a round trip of its own during the commit.
+        await using var session = store.IdentitySession();
+        session.LastModifiedBy = poster.UserName;
         outbox.Enroll(session);
         var now = clock.GetUtcNow();
 
@@ -42,6 +51,7 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
         // The all-zero id names nobody, and Marten refuses it as a stream id.
         foreach (var id in items.Select(i => i.Target.Id).OfType<Guid>().Where(id => !UnusableIds.IsUnusable(id)).Distinct())
             streams[id] = first.Events.FetchForWriting<Practitioner>(id);
+        PractitionerReadModels.Preload(first, streams.Keys);
         await first.Execute(ct);
 
         var emails = (await emailsLoad).ToDictionary(x => x.Id, x => x.PractitionerId);
@@ -49,6 +59,7 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
         {
             var second = session.CreateBatchQuery();
             foreach (var id in byEmail) streams[id] = second.Events.FetchForWriting<Practitioner>(id);
+            PractitionerReadModels.Preload(second, byEmail);
             await second.Execute(ct);
         }
 
@@ -83,8 +94,27 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
             staged = true;
         }
 
-        if (staged) await session.SaveChangesAsync(ct);
+        if (!staged) return outcomes;
+        foreach (var (practitionerId, state) in states)
+            (await streams[practitionerId]).AppendMany(await issuer.SettleAsync(session, state!, ct));
+        CredentialSettlement.SettledInTransaction(session);
+        await session.SaveChangesAsync(ct);
         return outcomes;
+    }
+}
+
+/// <summary>The inline read models of a practitioner's stream that every completion changes.</summary>
+public static class PractitionerReadModels
+{
+    /// <summary>Loads them into the session with the batch, so the commit finds them in its identity map.</summary>
+    public static void Preload(Marten.Services.BatchQuerying.IBatchedQuery batch, IEnumerable<Guid> practitionerIds)
+    {
+        var ids = practitionerIds.ToArray();
+        if (ids.Length == 0) return;
+        batch.LoadMany<Timeline>().ById(ids);
+        batch.LoadMany<PractitionerProfile>().ById(ids);
+        batch.LoadMany<CpdLedger>().ById(ids);
+        batch.LoadMany<DevelopmentPlan>().ById(ids);
     }
 }
 

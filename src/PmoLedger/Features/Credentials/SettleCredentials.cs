@@ -83,8 +83,22 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
         typeof(CpdActivityDecided), typeof(CertificationRenewalWithdrawn)
     ];
 
+    /// <summary>Marks the events of a session whose writer settled every practitioner it wrote to in the same transaction.</summary>
+    public const string SettledHeader = "credentials-settled";
+
+    /// <summary>
+    /// The writer settled, in this session's transaction, the credentials of every practitioner it appends to: the
+    /// listener then has nothing to do, and the relay can skip these events, since no crash can split the facts
+    /// from their settlement. The mark travels as an event header, so the relay reads it back from the log.
+    /// </summary>
+    public static void SettledInTransaction(IDocumentSession session) => session.SetHeader(SettledHeader, true);
+
+    /// <summary>A fact whose credentials were settled in its own transaction (<see cref="SettledInTransaction"/>).</summary>
+    public static bool WasSettled(IEvent e) => e.Headers?.ContainsKey(SettledHeader) == true;
+
     public override async Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
+        if (session.GetHeader(SettledHeader) is not null) return;
         var touched = commit.GetEvents().Where(e => Triggers.Contains(e.Data.GetType())).Select(e => e.StreamId).Distinct().ToArray();
         if (touched.Length == 0) return;
         // One read for every practitioner a batch touched: a batch of completions usually owes nothing new, and then
@@ -154,7 +168,8 @@ public sealed class CredentialRelay : BatchSubscription
     public override async Task ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations,
         IMessageBus bus, CancellationToken cancellationToken)
     {
-        var touched = page.Events.Where(e => CredentialSettlement.Triggers.Contains(e.EventType)).Select(e => e.StreamId).Distinct().ToArray();
+        var touched = page.Events.Where(e => CredentialSettlement.Triggers.Contains(e.EventType) && !CredentialSettlement.WasSettled(e))
+            .Select(e => e.StreamId).Distinct().ToArray();
         if (touched.Length == 0) return;
         // Only a practitioner the record says is still owed something (the request's own settlement did not happen)
         // gets the durable message: a message per fact would write and hand over a message per completion for nothing.

@@ -54,7 +54,17 @@ public sealed class PractitionerListing
 
 public partial class PractitionerListingProjection : SingleStreamProjection<PractitionerListing, Guid>
 {
-    public PractitionerListingProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
+    public PractitionerListingProjection()
+    {
+        FilterIncomingEventsOnStreamType(typeof(Practitioner));
+        // Only these change a listing: any other fact (a completion, CPD) would load and rewrite it unchanged in its transaction.
+        IncludeType<PractitionerRegistered>();
+        IncludeType<PractitionerDetailsCorrected>();
+        IncludeType<PersonalDataErased>();
+        IncludeType<RoleStarted>();
+        IncludeType<RoleEnded>();
+        IncludeType<CareerLevelReached>();
+    }
 
     public override PractitionerListing? Evolve(PractitionerListing? snapshot, Guid id, IEvent e)
     {

@@ -14,7 +14,12 @@ public sealed class ProviderListing
 
 public partial class ProviderListingProjection : SingleStreamProjection<ProviderListing, Guid>
 {
-    public ProviderListingProjection() => FilterIncomingEventsOnStreamType(typeof(Provider));
+    public ProviderListingProjection()
+    {
+        FilterIncomingEventsOnStreamType(typeof(Provider));
+        // The one fact a listing holds; without it every write to any stream loads a listing for nothing.
+        IncludeType<ProviderRegistered>();
+    }
 
     public override ProviderListing? Evolve(ProviderListing? snapshot, Guid id, IEvent e) => e.Data switch
     {

@@ -58,8 +58,18 @@ public sealed class XapiStatement
 }
 
 /// <summary>Needs the key ring: the agents it indexes are keyed hashes.</summary>
-public sealed partial class XapiStatementProjection(KeyRing keys) : SingleStreamProjection<XapiStatement, Guid>
+public sealed partial class XapiStatementProjection : SingleStreamProjection<XapiStatement, Guid>
 {
+    private readonly KeyRing keys;
+
+    public XapiStatementProjection(KeyRing keys)
+    {
+        this.keys = keys;
+        // The facts a statement document is built from; without them every write to any stream (a completion) loads one for nothing.
+        IncludeType<XapiStatementStored>();
+        IncludeType<XapiStatementVoided>();
+    }
+
     public override XapiStatement? Evolve(XapiStatement? snapshot, Guid id, IEvent e)
     {
         switch (e.Data)

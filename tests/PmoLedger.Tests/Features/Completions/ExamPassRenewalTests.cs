@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Alba;
+using JasperFx.Events;
+using PmoLedger.Features.Credentials;
+using PmoLedger.Features.Practitioners;
 using PmoLedger.Tests.Features.Providers;
 
 namespace PmoLedger.Tests.Features.Completions;
@@ -36,6 +39,28 @@ public class ExamPassRenewalTests(AppFixture fixture) : ProviderContext(fixture)
         certification.Str("status").ShouldBe("active");
         var timeline = await Get<JsonElement>($"/api/practitioners/{id}/timeline");
         timeline.GetProperty("entries").EnumerateArray().Count(e => e.Str("kind") == "certification-renewed").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task the_credential_of_a_renewal_a_pass_causes_is_issued_in_the_completions_own_transaction()
+    {
+        var provider = await RegisterProvider();
+        var id = await RegisterPractitioner();
+        await Award(id, "P3O-F", Clock.Today.AddYears(-3).AddDays(60));
+        await using (var before = Store.QuerySession())
+            (await before.Events.FetchStreamAsync(id)).OfType<IEvent<CredentialIssued>>().Count().ShouldBe(1);
+
+        await Complete(provider.ApiKey, id, Completion("exam-tx", code: "P3O-F", title: "P3O Foundation exam",
+            completedOn: $"{Clock.Today.AddDays(-1):yyyy-MM-dd}", outcome: "passed"));
+
+        // Written by the completion's session (it carries that session's mark), not by a second transaction after it.
+        await using var session = Store.QuerySession();
+        var events = await session.Events.FetchStreamAsync(id);
+        var written = events.SkipWhile(e => e.Data is not TrainingCompleted).ToList();
+        written.Select(e => e.Data.GetType()).ShouldBe([typeof(TrainingCompleted), typeof(CertificationRenewed), typeof(CredentialIssued)]);
+        written.ShouldAllBe(e => CredentialSettlement.WasSettled(e));
+        var credentials = await Get<JsonElement>($"/api/practitioners/{id}/credentials");
+        credentials.EnumerateArray().Count(c => c.Str("status") == "active").ShouldBe(2);
     }
 
     [Fact]
