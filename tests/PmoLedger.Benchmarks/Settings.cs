@@ -12,6 +12,8 @@ public sealed class Settings
     public TimeSpan Duration { get; private init; } = TimeSpan.FromSeconds(6);
     public int[] Concurrency { get; private init; } = [8, 32];
     public int RebuildEvents { get; private init; } = 1_000_000;
+    /// <summary>Also time the rebuild as it was before the composite (one projection after the other), for the before column.</summary>
+    public bool RebuildPerProjection { get; private init; }
     public int[] AsOfSizes { get; private init; } = [100, 1_000, 10_000];
     public string[] Phases { get; private init; } = ["coldstart", "ingest", "timeline", "xapi", "asof", "search", "pages", "rebuild"];
     public string ServiceDll { get; private init; } = "";
@@ -64,6 +66,7 @@ public sealed class Settings
             Warmup = TimeSpan.FromSeconds(quick ? 0.5 : 2),
             Duration = TimeSpan.FromSeconds(Int("--seconds", quick ? 1 : 6)),
             RebuildEvents = Int("--events", quick ? 5_000 : 1_000_000),
+            RebuildPerProjection = args.Contains("--rebuild-per-projection"),
             AsOfSizes = quick ? [100, 1_000] : [100, 1_000, 10_000],
             Phases = Value("--phases")?.Split(',') ?? ["coldstart", "ingest", "timeline", "xapi", "asof", "search", "pages", "rebuild"],
             // The path may come through the environment, so this process's command line doesn't name PmoLedger.dll.
