@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks: measures the ledger against the physical limit of this machine, in one run.
 # Starts PostgreSQL (db.sh), pre-generates Wolverine's handler code into the build (not committed),
-# builds Release, runs tests/PmoLedger.Benchmarks (service and reference apps as child processes on
+# builds Release and publishes the service ReadyToRun (as the Docker image does), runs tests/PmoLedger.Benchmarks (service and reference apps as child processes on
 # loopback), writes the raw results to docs/benchmarks.json and prints a summary.
 # Usage: ./bench.sh [--quick] [--events 1000000] [--runs 3] [--seconds 6] [--phases coldstart,ingest,timeline,xapi,asof,search,pages,rebuild]
+#        [--rebuild-per-projection]   also times the rebuild one projection after the other (the way before the composite)
+# dotnet-trace, dotnet-counters and dotnet-gcdump are restored as local tools (`dotnet tool restore`) for profiling a run.
 # --quick is a smoke test of the harness (tiny sizes, about a minute); its figures mean nothing.
 # PMOLEDGER_BENCH_DB=<name> and PMOLEDGER_BENCH_PORT_BASE=<port> (4 ports from it; 5391) let two runs share a machine.
 # PMOLEDGER_BENCH_TRACE=<dir> profiles the service under load: dotnet-trace (a local tool, dotnet-tools.json) samples its CPU
@@ -32,11 +34,16 @@ trap cleanup EXIT
 rm -rf "$GENERATED"
 CODEGEN_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"   # codegen needs a production configuration, not this key
 export Credentials__SigningKey="$(openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null)"   # nor this one
-echo "bench: generating Wolverine handler code and building Release..."
+dotnet tool restore >/dev/null
+echo "bench: generating Wolverine handler code, building Release and publishing ReadyToRun..."
 ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__Ledger="$CONNECTION" Demo__SeedOnStart=false \
   Auth__SigningKey=pmoledger-benchmark-codegen-only-key-0123456789 Privacy__MasterKey="$CODEGEN_MASTER_KEY" \
   dotnet run --project src/PmoLedger -c Release -- codegen write >/dev/null
 dotnet build tests/PmoLedger.Benchmarks -c Release -nologo -v quiet >/dev/null
+# The service runs as it ships (docker/Dockerfile): published ReadyToRun for this machine's runtime identifier.
+PUBLISHED=src/PmoLedger/bin/Release/published
+RID="$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')"
+dotnet publish src/PmoLedger -c Release -r "$RID" --self-contained false -o "$PUBLISHED" -nologo -v quiet >/dev/null
 rm -rf "$GENERATED"
 
 BASELINE=()
@@ -72,7 +79,7 @@ if [ -n "${PMOLEDGER_BENCH_TRACE:-}" ]; then
   ) &
 fi
 
-PMOLEDGER_BENCH_SERVICE_DLL=src/PmoLedger/bin/Release/net10.0/PmoLedger.dll \
+PMOLEDGER_BENCH_SERVICE_DLL="$PUBLISHED/PmoLedger.dll" \
 dotnet tests/PmoLedger.Benchmarks/bin/Release/net10.0/PmoLedger.Benchmarks.dll \
   --connection "$CONNECTION" --rebuild-connection "$REBUILD_CONNECTION" \
   --out docs/benchmarks.json "${BASELINE[@]}" "$@"

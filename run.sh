@@ -4,14 +4,21 @@
 #   ./run.sh                  one node on :5080
 #   ./run.sh --nodes 2        two nodes on one database, on :5080 and :5081 (PMOLEDGER_PORT sets the first port);
 #                             they share the work as behind a load balancer (docs/operations.md, "Several nodes")
+#   ./run.sh --published      as the Docker image runs it: handler code pre-generated, published ReadyToRun (starts faster)
 #   ./run.sh <command> ...    a service command (token, seed-demo, projections, ...)
 set -euo pipefail
 cd "$(dirname "$0")"
 NODES=1
-if [ "${1:-}" = "--nodes" ]; then
-  NODES="${2:?--nodes needs a number}"; shift 2
-  [[ "$NODES" =~ ^[1-9][0-9]*$ ]] || { echo "run: --nodes needs a whole number of at least 1, not '$NODES'" >&2; exit 2; }
-fi
+PUBLISHED=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --nodes)
+      NODES="${2:?--nodes needs a number}"; shift 2
+      [[ "$NODES" =~ ^[1-9][0-9]*$ ]] || { echo "run: --nodes needs a whole number of at least 1, not '$NODES'" >&2; exit 2; } ;;
+    --published) PUBLISHED="$PWD/src/PmoLedger/bin/Release/published"; shift ;;
+    *) break ;;
+  esac
+done
 export ConnectionStrings__Ledger="$(./db.sh pmoledger | tail -n 1)"
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 PORT="${PMOLEDGER_PORT:-5080}"
@@ -30,18 +37,34 @@ Demo accounts (sign in with a one-time link):
 Sign-in mails land in: $Mail__PickupDirectory  (newest file last; open the link inside)
 INFO
 fi
-if [ "$NODES" -eq 1 ]; then
+if [ -n "$PUBLISHED" ]; then
+  # The same steps as docker/Dockerfile; the generated code is not kept in the source tree.
+  echo "run: generating handler code and publishing ReadyToRun to $PUBLISHED..." >&2
+  trap 'rm -rf src/PmoLedger/Internal/Generated' EXIT
+  dotnet run --project src/PmoLedger -c Release -- codegen write >/dev/null
+  dotnet publish src/PmoLedger -c Release -r "$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')" --self-contained false \
+    -o "$PUBLISHED" -v q -nologo >&2
+  rm -rf src/PmoLedger/Internal/Generated
+  export Wolverine__TypeLoadMode=Static
+  start() { cd "$PUBLISHED" && exec dotnet PmoLedger.dll "$@"; }
+else
+  start() { exec dotnet run --no-build --no-launch-profile --project src/PmoLedger -- "$@"; }
+fi
+if [ "$NODES" -eq 1 ] && [ -z "$PUBLISHED" ]; then
   exec dotnet run --project src/PmoLedger -- "$@"
+fi
+if [ "$NODES" -eq 1 ]; then
+  start "$@"; exit
 fi
 
 # Several nodes: build once, start each on its own port, stop them all together.
-dotnet build src/PmoLedger -v q -nologo >&2
+[ -n "$PUBLISHED" ] || dotnet build src/PmoLedger -v q -nologo >&2
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
 for i in $(seq 0 $((NODES - 1))); do
   url="http://127.0.0.1:$((PORT + i))"
   echo "node $((i + 1)) of $NODES: $url" >&2
-  ASPNETCORE_URLS="$url" dotnet run --no-build --no-launch-profile --project src/PmoLedger -- "$@" &
+  ASPNETCORE_URLS="$url" start "$@" &
   pids+=($!)
 done
 wait -n "${pids[@]}"

@@ -68,8 +68,8 @@ public static class BenchMain
                 serviceMiB = Math.Round(service.PeakMemoryMiB(), 1), referenceAppMiB = Math.Round(reference.PeakMemoryMiB(), 1),
                 note = "VmHWM of the long-running service and reference app after the ingest and timeline phases"
             };
-            Summary.Lines.Add(new Summary.Line("service peak memory (VmHWM)", Ratio.Of([service.PeakMemoryMiB() / reference.PeakMemoryMiB()]), "-", true,
-                $"service {service.PeakMemoryMiB():0} MiB vs reference app {reference.PeakMemoryMiB():0} MiB after ingest + timeline"));
+            Summary.AtMost("service peak memory (VmHWM)", Ratio.Of([service.PeakMemoryMiB() / reference.PeakMemoryMiB()]), 2,
+                $"service {service.PeakMemoryMiB():0} MiB vs reference app {reference.PeakMemoryMiB():0} MiB after ingest + timeline");
             Console.WriteLine($"\nPeak memory (VmHWM): service {service.PeakMemoryMiB():0} MiB, reference app {reference.PeakMemoryMiB():0} MiB");
         }
 

@@ -311,6 +311,7 @@ public static class Reliability
         ["ConnectionStrings__Ledger"] = o.Connection,
         ["Auth__SigningKey"] = Settings.Auth.SigningKey!,
         ["Privacy__MasterKey"] = Convert.ToBase64String(Settings.MasterKey),
+        ["Credentials__SigningKey"] = Settings.CredentialSigningKey,
         ["Demo__SeedOnStart"] = "false",
         ["Wolverine__TypeLoadMode"] = "Dynamic",
         ["Serilog__MinimumLevel__Default"] = "Warning"

@@ -12,6 +12,8 @@ public sealed class Settings
     public TimeSpan Duration { get; private init; } = TimeSpan.FromSeconds(6);
     public int[] Concurrency { get; private init; } = [8, 32];
     public int RebuildEvents { get; private init; } = 1_000_000;
+    /// <summary>Also time the rebuild as it was before the composite (one projection after the other), for the before column.</summary>
+    public bool RebuildPerProjection { get; private init; }
     public int[] AsOfSizes { get; private init; } = [100, 1_000, 10_000];
     public string[] Phases { get; private init; } = ["coldstart", "ingest", "timeline", "xapi", "asof", "search", "pages", "rebuild"];
     public string ServiceDll { get; private init; } = "";
@@ -64,6 +66,11 @@ public sealed class Settings
             Warmup = TimeSpan.FromSeconds(quick ? 0.5 : 2),
             Duration = TimeSpan.FromSeconds(Int("--seconds", quick ? 1 : 6)),
             RebuildEvents = Int("--events", quick ? 5_000 : 1_000_000),
+            RebuildPerProjection = args.Contains("--rebuild-per-projection"),
+            ServiceSettings = (Value("--service-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+                .Select(pair => pair.Split('=', 2) is [var name, var value] ? KeyValuePair.Create(name, value)
+                    : throw new ArgumentException($"--service-env takes NAME=VALUE pairs, not '{pair}'"))
+                .ToArray(),
             AsOfSizes = quick ? [100, 1_000] : [100, 1_000, 10_000],
             Phases = Value("--phases")?.Split(',') ?? ["coldstart", "ingest", "timeline", "xapi", "asof", "search", "pages", "rebuild"],
             // The path may come through the environment, so this process's command line doesn't name PmoLedger.dll.
@@ -83,7 +90,7 @@ public sealed class Settings
     }
 
     /// <summary>The environment of a production start: no demo data, a real signing key, pre-generated handlers.</summary>
-    public Dictionary<string, string> ServiceEnvironment(string connection, string? typeLoadMode = null) => new()
+    public Dictionary<string, string> ServiceEnvironment(string connection, string? typeLoadMode = null) => new Dictionary<string, string>
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["ConnectionStrings__Ledger"] = connection,
@@ -92,7 +99,13 @@ public sealed class Settings
         ["Credentials__SigningKey"] = CredentialSigningKey,
         ["Demo__SeedOnStart"] = "false",
         ["Wolverine__TypeLoadMode"] = typeLoadMode ?? TypeLoadMode
-    };
+    }.Concat(ServiceSettings).ToDictionary();
+
+    /// <summary>
+    /// `--service-env NAME=VALUE[,NAME=VALUE]`: more environment for the service only, e.g. `DOTNET_gcServer=1` to
+    /// measure it with the server GC it ran with before (docs/operations.md, "Start-up and memory").
+    /// </summary>
+    public KeyValuePair<string, string>[] ServiceSettings { get; private init; } = [];
 
     public ChildProcess StartService(string connection, int? port = null, string? typeLoadMode = null) =>
         ChildProcess.Start("service", ServiceDll, [], ServiceEnvironment(connection, typeLoadMode), port ?? ServicePort);
