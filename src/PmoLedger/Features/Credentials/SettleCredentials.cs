@@ -22,16 +22,28 @@ public sealed record SettleCredentials(Guid PractitionerId);
 
 public static class SettleCredentialsHandler
 {
-    /// <summary>A write racing the settlement moved the stream on: trying again decides afresh on what it recorded.</summary>
+    /// <summary>Anything but a lost race (the database away, say): Wolverine tries again later.</summary>
     public static void Configure(HandlerChain chain) => chain.OnException<Exception>()
         .RetryWithCooldown(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
 
-    public static async Task Handle(SettleCredentials message, IDocumentSession session, CredentialIssuer issuer, CancellationToken ct)
-    {
-        var stream = await session.Events.FetchForWriting<Practitioner>(message.PractitionerId, ct);
-        if (stream.Aggregate is not { } practitioner) return;
-        stream.AppendMany(await issuer.SettleAsync(session, practitioner, ct));
-    }
+    /// <summary>
+    /// A write racing the settlement (an importer, a web form) is normal: the house retry loop decides afresh on what
+    /// that write recorded, quietly, instead of failing the message and logging an error for a lost race.
+    /// </summary>
+    public static Task Handle(SettleCredentials message, IDocumentStore store, CredentialIssuer issuer, Envelope envelope,
+        ILogger<SettleCredentials> logger, CancellationToken ct) =>
+        WriteConflicts.Retry(async () =>
+        {
+            await using var session = WriteConflicts.OpenSession(store, envelope.UserName);
+            var stream = await session.Events.FetchForWriting<Practitioner>(message.PractitionerId, ct);
+            if (stream.Aggregate is not { } practitioner) return true;
+            var events = await issuer.SettleAsync(session, practitioner, ct);
+            if (events.Count == 0) return true;
+            stream.AppendMany(events);
+            await session.SaveChangesAsync(ct);
+            return true;
+        }, () => throw new InvalidOperationException($"Settling the credentials of practitioner {message.PractitionerId} lost every race; retried later"),
+            logger, ct);
 }
 
 /// <summary>
