@@ -540,6 +540,8 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         var voided = new List<(Guid, Guid)>();
         var staged = false;
         var unmapped = false;
+        // Statements stored earlier in this batch, and whether each is a voiding one: a batch may void its own statements.
+        var inBatch = new Dictionary<Guid, bool>();
         for (var i = 0; i < statements.Count; i++)
         {
             var statement = statements[i];
@@ -558,6 +560,8 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
                 if (voidedRow.Voids is not null) return new(Lrs.Error(400, $"Statement {target} is itself a voiding statement and cannot be voided."), [], []);
                 if (voidedRow.ProviderId != poster.ProviderId) return new(Lrs.Error(403, $"Statement {target} was stored by another provider."), [], []);
             }
+            if (targets[i] is { } batchTarget && inBatch.TryGetValue(batchTarget, out var targetVoids) && targetVoids)
+                return new(Lrs.Error(400, $"Statement {batchTarget} is itself a voiding statement and cannot be voided."), [], []);
 
             // Microseconds apart, so a batch keeps its order in every query.
             var stored = now.AddTicks(i * 10);
@@ -569,7 +573,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             string? reason = null;
             if (targets[i] is { } voids)
             {
-                if (existing.TryGetValue(voids, out var row) && !row.Voided)
+                if ((existing.TryGetValue(voids, out var row) && !row.Voided) || inBatch.ContainsKey(voids))
                 {
                     session.Events.Append(voids, new XapiStatementVoided(voids, ids[i]));
                     voided.Add((ids[i], voids));
@@ -587,6 +591,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             var body = new JsonObject();
             foreach (var (name, value) in statement.Where(p => p.Key != "actor")) body[name] = value?.DeepClone();
             session.Events.StartStream<XapiStatement>(ids[i], new XapiStatementStored(ids[i], poster.ProviderId, stored, body.ToJsonString(), actor, reason));
+            inBatch[ids[i]] = targets[i] is not null;
             staged = true;
         }
         // The day's digest is scheduled by the first statement of the day that did not map (docs/notifications.md).

@@ -179,6 +179,34 @@ public class XapiLrsTests(AppFixture fixture) : XapiContext(fixture)
     }
 
     [Fact]
+    public async Task a_batch_may_void_a_statement_it_carries_itself()
+    {
+        var lrs = await ConnectLms();
+        await RegisterPractitioner(email: "ada@example.org");
+        var id = Guid.NewGuid();
+        var voiding = Guid.NewGuid();
+        await AsLms(lrs, s =>
+        {
+            s.Post.Json(new[]
+            {
+                Statement(Mbox("ada@example.org"), id: id),
+                new Dictionary<string, object>
+                {
+                    ["id"] = voiding.ToString(), ["actor"] = Mbox("lms@example.org"), ["verb"] = new { id = StatementRules.VoidedVerb },
+                    ["object"] = new { objectType = "StatementRef", id = id.ToString() }
+                }
+            }).ToUrl("/xapi/statements");
+            s.StatusCodeShouldBe(200);
+        });
+
+        var completion = (await CompletionsOf(lrs.ProviderId)).ShouldHaveSingleItem();
+        completion.Str("status").ShouldBe("revoked");
+        completion.Str("revokedReason").ShouldBe($"voided by statement {voiding}");
+        await AsLms(lrs, s => { s.Get.Url($"/xapi/statements?statementId={id}"); s.StatusCodeShouldBe(404); });
+        await AsLms(lrs, s => { s.Get.Url($"/xapi/statements?voidedStatementId={id}"); s.StatusCodeShouldBe(200); });
+    }
+
+    [Fact]
     public async Task statements_that_do_not_map_are_stored_and_listed_newest_first_with_the_reason()
     {
         var lrs = await ConnectLms();
