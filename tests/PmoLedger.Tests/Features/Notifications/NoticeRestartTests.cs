@@ -84,7 +84,7 @@ public class NoticeRestartTests(AppFixture fixture) : IntegrationContext(fixture
             await Task.Delay(100);
 
         (await NotificationCount(after, id)).ShouldBe(1);
-        MailsTo(email).Where(m => !m.Subject.StartsWith("You have a new badge", StringComparison.Ordinal)).ShouldHaveSingleItem()
+        MailsTo(email).Where(m => m.Subject?.StartsWith("You have a new badge", StringComparison.Ordinal) != true).ShouldHaveSingleItem()
             .Subject.ShouldStartWith("Your P3O Foundation (P3O-F) must be renewed by");
     }
 }
