@@ -29,12 +29,16 @@ try
     var connectionString = configuration.GetConnectionString("Ledger")
         ?? throw new InvalidOperationException("ConnectionStrings:Ledger is not configured.");
 
+    // Each host logs through its own logger (preserveStaticLogger), never the static one: another host in the same
+    // process (tests, tools) replaces the static logger and closes it when it stops, which would silence this host's
+    // log and drop the request log's diagnostic properties. The static bootstrap logger only reports a failed start.
     builder.Services.AddSerilog((services, logger) => logger
         .ReadFrom.Configuration(configuration)
         .ReadFrom.Services(services)
         .Enrich.FromLogContext()
         .WriteTo.Console(outputTemplate:
-            "[{Timestamp:HH:mm:ss} {Level:u3}] {CorrelationId} {Message:lj} {SourceContext}{NewLine}{Exception}"));
+            "[{Timestamp:HH:mm:ss} {Level:u3}] {CorrelationId} {Message:lj} {SourceContext}{NewLine}{Exception}"),
+        preserveStaticLogger: true);
 
     builder.Services.AddSingleton(TimeProvider.System);
     builder.Services.ConfigureHttpJsonOptions(o =>
@@ -101,8 +105,7 @@ try
     var app = builder.Build();
 
     app.UseMiddleware<Correlation>();
-    // This host's own logger, not the static one: another host in the same process (tests, tools) replaces and closes
-    // the static logger when it stops, which would silence this host's request log.
+    // The request log too: it falls back to the static logger unless given one.
     var hostLogger = app.Services.GetRequiredService<Serilog.ILogger>();
     app.UseSerilogRequestLogging(options =>
     {

@@ -111,6 +111,22 @@ public sealed class LogCapture : ILogEventSink
     public void Clear() => _events.Clear();
 
     public IReadOnlyList<LogEvent> AtLeast(LogEventLevel level) => _events.Where(e => e.Level >= level).ToList();
+
+    /// <summary>
+    /// Waits until an event matches. The request log line is written when the pipeline unwinds, which can be after the
+    /// test server has handed the response to the test.
+    /// </summary>
+    public Task WaitFor(Func<LogEvent, bool> match) => LogWait.Until(() => _events.Any(match));
+}
+
+internal static class LogWait
+{
+    public static async Task Until(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+            await Task.Delay(20, timeout.Token);
+    }
 }
 
 [CollectionDefinition(nameof(LedgerCollection))]
@@ -153,6 +169,9 @@ public sealed class CapturedLog : DocumentSessionListenerBase, ILogEventSink
     {
         lock (_lines) return string.Join(Environment.NewLine, _lines);
     }
+
+    /// <summary>Waits until the log holds <paramref name="text"/> (see <see cref="LogCapture.WaitFor"/>).</summary>
+    public Task WaitFor(string text) => LogWait.Until(() => Text().Contains(text));
 
     public int PersonalValues
     {

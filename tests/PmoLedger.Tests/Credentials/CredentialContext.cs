@@ -84,6 +84,20 @@ public abstract class CredentialContext(AppFixture fixture) : ProgressionContext
     }
 
     /// <summary>The status list at <paramref name="url"/>, signature checked with jose-jwt, its bitstring decoded here.</summary>
+    /// <summary>GETs a status list as a verifier holding <paramref name="held"/> would; returns the list's entity tag.</summary>
+    protected async Task<string> StatusListTag(string path, string? held, int expectedStatus)
+    {
+        var result = await Host.Scenario(s =>
+        {
+            s.Get.Url(path);
+            if (held is not null) s.WithRequestHeader("If-None-Match", held);
+            s.StatusCodeShouldBe(expectedStatus);
+        });
+        var tag = result.Context.Response.Headers.ETag.ToString();
+        tag.ShouldNotBeNullOrEmpty();
+        return tag;
+    }
+
     protected async Task<bool> RevokedInStatusList(string statusListCredential, int index)
     {
         var result = await Host.Scenario(s =>

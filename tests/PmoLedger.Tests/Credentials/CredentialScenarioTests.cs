@@ -188,6 +188,9 @@ public class CredentialScenarioTests(AppFixture fixture) : CredentialContext(fix
         var credentialId = (await CredentialsWhen(id, items => items.Length == 1)).Single().GetProperty("credentialId").GetGuid();
         var jwt = await Jwt(credentialId);
         var status = DecodeWithJose(jwt, await Jwks())["credentialStatus"]!;
+        var listPath = new Uri(status["statusListCredential"]!.GetValue<string>()).AbsolutePath;
+        var before = await StatusListTag(listPath, null, 200);
+        await StatusListTag(listPath, before, 304);
 
         await As(AdminToken, s =>
         {
@@ -199,6 +202,10 @@ public class CredentialScenarioTests(AppFixture fixture) : CredentialContext(fix
         var item = (await Get<JsonElement>($"/api/practitioners/{id}/credentials")).EnumerateArray().Single();
         item.Str("status").ShouldBe("revoked");
         (await RevokedInStatusList(status["statusListCredential"]!.GetValue<string>(), int.Parse(status["statusListIndex"]!.GetValue<string>()))).ShouldBeTrue();
+        // A verifier holding the copy from before the revocation is sent the new one, which is then current.
+        var after = await StatusListTag(listPath, before, 200);
+        after.ShouldNotBe(before);
+        await StatusListTag(listPath, after, 304);
         var verified = await Verify(jwt);
         verified.GetProperty("verified").GetBoolean().ShouldBeFalse();
         verified.GetProperty("checks").GetProperty("status").GetBoolean().ShouldBeFalse();

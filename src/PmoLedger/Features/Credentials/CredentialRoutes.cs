@@ -1,3 +1,4 @@
+using Microsoft.Net.Http.Headers;
 using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
 using PmoLedger.Features.Practitioners;
@@ -68,18 +69,21 @@ public static class PublicCredentialEndpoints
     [WolverineGet("/credentials/status/{list}", OperationId = "getStatusList")]
     [AllowAnonymous]
     [ExcludeFromDescription]
-    public static async Task<IResult> StatusList(string list, IQuerySession session, CredentialKeys keys, CredentialSettings settings,
-        TimeProvider clock, HttpResponse response, CancellationToken ct)
+    public static async Task<IResult> StatusList(string list, IQuerySession session, SignedStatusLists lists, TimeProvider clock,
+        HttpRequest request, HttpResponse response, CancellationToken ct)
     {
         if (!int.TryParse(list, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
             || number < 1 || number > await StatusLists.HighestList(session, ct))
             return Results.Problem(Problems.NotFound($"No status list '{list}'."));
         var revoked = await session.Query<IssuedCredential>().Where(c => c.StatusList == number && c.RevokedOn != null)
             .Select(c => c.StatusIndex).ToListAsync(ct);
-        // A revocation shows at once: verifiers must not be served an older copy.
+        var signed = lists.For(number, revoked, clock.GetUtcNow());
+        // A revocation shows at once: a verifier may keep a copy but must ask again (a 304 while it is current).
         response.Headers.CacheControl = "no-cache";
-        var credential = StatusLists.Credential(number, revoked, clock.GetUtcNow(), settings);
-        return Results.Text(VcJwt.Sign(VcJwt.Payload(credential), keys.Signing), VcJwt.MediaType);
+        response.Headers.ETag = signed.ETag;
+        return request.GetTypedHeaders().IfNoneMatch.Any(t => t.Tag == signed.ETag || t.Equals(EntityTagHeaderValue.Any))
+            ? Results.StatusCode(StatusCodes.Status304NotModified)
+            : Results.Text(signed.Jws, VcJwt.MediaType);
     }
 
     [EndpointSummary("Download a credential as a compact JWS")]

@@ -158,3 +158,37 @@ public static class StatusLists
         }
     };
 }
+
+/// <summary>
+/// Signed status lists, kept while nothing that goes into them changes. Verifiers fetch a list for every check; compressing
+/// 131,072 bits and signing them each time is work only a revocation (or a new key or base URL) should cause. The entity
+/// tag names exactly those inputs, so a verifier holding the current copy gets a 304.
+/// </summary>
+public sealed class SignedStatusLists(CredentialKeys keys, CredentialSettings settings)
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, SignedStatusList> _signed = new();
+
+    public SignedStatusList For(int list, IReadOnlyCollection<int> revoked, DateTimeOffset now)
+    {
+        var tag = Tag(list, revoked);
+        if (_signed.TryGetValue(list, out var kept) && kept.ETag == tag) return kept;
+        var signed = new SignedStatusList(tag, VcJwt.Sign(VcJwt.Payload(StatusLists.Credential(list, revoked, now, settings)), keys.Signing));
+        _signed[list] = signed;
+        return signed;
+    }
+
+    private string Tag(int list, IEnumerable<int> revoked)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"{keys.Signing.KeyId}|{settings.StatusListUrl(list)}|"));
+        Span<byte> index = stackalloc byte[4];
+        foreach (var i in revoked.Order())
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(index, i);
+            hash.AppendData(index);
+        }
+        return $"\"{Base64Url.EncodeToString(hash.GetHashAndReset().AsSpan(0, 16))}\"";
+    }
+}
+
+public sealed record SignedStatusList(string ETag, string Jws);

@@ -94,8 +94,13 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
             }
             catch (Exception failure) when (failure is not OperationCanceledException)
             {
-                services.GetRequiredService<ILogger<CredentialSettlement>>()
-                    .LogWarning(failure, "Settling the credentials of practitioner {PractitionerId} failed; a durable message retries it", id);
+                var logger = services.GetRequiredService<ILogger<CredentialSettlement>>();
+                // Another write to the same record coming first is expected (a busy importer, the relay); only other
+                // failures deserve an operator's attention. Either way the durable message settles after it.
+                if (WriteConflicts.Is(failure))
+                    logger.LogInformation("Another write to practitioner {PractitionerId} came first; a durable message settles its credentials after it", id);
+                else
+                    logger.LogWarning(failure, "Settling the credentials of practitioner {PractitionerId} failed; a durable message retries it", id);
                 await using var scope = services.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<IMessageBus>().PublishAsync(new SettleCredentials(id));
             }
@@ -148,6 +153,7 @@ public static class CredentialsSetup
         services.AddSingleton<CredentialSchema>();
         services.AddSingleton<CredentialVerifier>();
         services.AddSingleton<CredentialIssuer>();
+        services.AddSingleton<SignedStatusLists>();
         services.ConfigureMarten((provider, opts) =>
         {
             StatusLists.Configure(opts);
