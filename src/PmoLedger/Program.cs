@@ -6,6 +6,7 @@ using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
 using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Demo;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Providers;
 using PmoLedger.Features.Xapi;
@@ -98,6 +99,7 @@ try
     builder.Services.AddXapi();
     builder.Services.AddCpdRuleVersions(configuration);
     builder.Services.AddCredentials(configuration, builder.Environment);
+    builder.Services.AddNotifications();
     builder.Services.AddHostedService<DemoDataOnFirstStart>();
 
     var app = builder.Build();

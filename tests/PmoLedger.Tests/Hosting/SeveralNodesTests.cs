@@ -140,6 +140,67 @@ public sealed class SeveralNodesTests : IAsyncLifetime
 
     }
 
+    [Fact]
+    public async Task a_renewal_reminder_made_due_is_sent_once_and_recorded_once_with_two_nodes()
+    {
+        var clock = new TestClock();
+        // This test's own pickup folder: every mail in it comes from these two nodes. The variable is put back for the
+        // hosts that other tests start in this process.
+        var mail = Path.Combine(Path.GetTempPath(), $"pmoledger-nodes-mail-{Guid.NewGuid():N}");
+        var before = Environment.GetEnvironmentVariable("Mail__PickupDirectory");
+        Environment.SetEnvironmentVariable("Mail__PickupDirectory", mail);
+        IAlbaHost a, b;
+        try
+        {
+            a = await Node(clock);
+            b = await Node(clock);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("Mail__PickupDirectory", before);
+        }
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+
+        var token = a.AdminToken();
+        var id = await a.Register(token);
+        // Recorded 60 days before renewBy, inside the 90-day window: that reminder is scheduled for a minute on.
+        await b.Award(token, id, clock.Today.AddDays(60));
+        (await Scalar(connection, "select count(*) " + DueReminder)).ShouldBe(1);
+        await Scalar(connection, $"update {LedgerStore.Schema}.wolverine_incoming_envelopes set execution_time = now() - interval '1 second' " +
+                                 "where id in (select id " + DueReminder + ")");
+
+        // Sent (recorded) and done (nothing of it left to run on either node): whichever node's agent took it.
+        var watch = Stopwatch.StartNew();
+        while (await Reminders(connection, id) == 0 || await Scalar(connection, "select count(*) " + DueReminder) > 0)
+        {
+            watch.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(60), "the reminder was not sent");
+            await Task.Delay(200);
+        }
+
+        (await Reminders(connection, id)).ShouldBe(1);
+        Directory.GetFiles(mail, "*.eml").Select(f => MimeKit.MimeMessage.Load(f).Subject)
+            .Count(s => s?.StartsWith("Your P3O Foundation (P3O-F) must be renewed by", StringComparison.Ordinal) == true).ShouldBe(1);
+    }
+
+    private static string DueReminder =>
+        $"from {LedgerStore.Schema}.wolverine_incoming_envelopes where message_type like '%SendRenewalNotice' and status <> 'Handled' " +
+        "and execution_time < now() + interval '10 minutes'";
+
+    private static async Task<long> Scalar(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L);
+    }
+
+    private static async Task<long> Reminders(NpgsqlConnection connection, Guid id)
+    {
+        await using var command = new NpgsqlCommand($"select count(*) from {LedgerStore.Schema}.mt_events where stream_id = $1 " +
+                                                    "and type = 'notification_sent' and data ->> 'kind' = 'renewal-reminder-90'", connection)
+            { Parameters = { new() { Value = id } } };
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     private static async Task<long> Expiries(NpgsqlConnection connection, Guid id)
     {
         await using var command = new NpgsqlCommand($"select count(*) from {LedgerStore.Schema}.mt_events where stream_id = $1 and type = 'certification_expired'", connection)

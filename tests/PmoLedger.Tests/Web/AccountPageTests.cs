@@ -97,6 +97,42 @@ public class AccountPageTests(BrowserFixture fixture) : BrowserContext(fixture)
     }
 
     [Fact]
+    public async Task a_practitioner_turns_the_new_badge_emails_off_and_on_again_and_each_change_is_on_their_timeline()
+    {
+        var admin = new Dictionary<string, string>
+        {
+            ["Authorization"] = "Bearer " + Fixture.Services.GetRequiredService<AuthSettings>().Mint(Roles.Admin, null, "admin@example.org", DateTimeOffset.UtcNow)
+        };
+        (await Context.APIRequest.PostAsync("/api/practitioners", new()
+        {
+            Headers = admin, DataObject = new { fullName = "Noor Notices", email = "noor.notices@example.org" }
+        })).Status.ShouldBe(201);
+
+        await SignIn("noor.notices@example.org");
+        await Page.GotoAsync("/me/account");
+        var badges = Page.GetByLabel("Email me when I get a new badge");
+        var save = Page.GetByRole(AriaRole.Button, new() { Name = "Save my notice settings" });
+        await Expect(badges).ToBeCheckedAsync();
+
+        await badges.UncheckAsync();
+        await save.ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync("You will get no more emails about new badges.");
+        await Expect(badges).Not.ToBeCheckedAsync();
+        await CheckPage();
+
+        await badges.CheckAsync();
+        await save.ClickAsync();
+        await Expect(Page.GetByRole(AriaRole.Status)).ToContainTextAsync("You will get an email for each new badge.");
+        await Expect(badges).ToBeCheckedAsync();
+        // Saved unchanged: nothing more is recorded.
+        await save.ClickAsync();
+
+        await Page.GotoAsync("/me/timeline");
+        await Expect(Page.Locator("ol.timeline > li", new() { HasText = "notices-stopped" })).ToContainTextAsync("Stopped the new badge notices by email.");
+        await Expect(Page.Locator("ol.timeline > li", new() { HasText = "notices-resumed" })).ToHaveCountAsync(1);
+    }
+
+    [Fact]
     public async Task an_erased_practitioner_reads_as_erased_on_the_audit_pages()
     {
         var admin = new Dictionary<string, string>

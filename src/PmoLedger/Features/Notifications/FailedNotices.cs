@@ -16,7 +16,7 @@ public sealed record FailedNotices(IReadOnlyList<FailedNotice> Items);
 public static class FailedNoticesEndpoint
 {
     /// <summary>The messages that are notices; their dead letters are the failed sends.</summary>
-    public static readonly Type[] NoticeMessages = [typeof(SendRenewalNotice), typeof(SendCpdAuditNotice), typeof(SendProviderDigest)];
+    public static readonly Type[] NoticeMessages = [typeof(SendRenewalNotice), typeof(SendCpdAuditNotice), typeof(SendProviderDigest), typeof(SendBadgeNotice)];
 
     [EndpointSummary("List the notices that could not be sent")]
     [EndpointDescription("Admins. The notice messages that failed every retry and were moved to Wolverine's dead letters, newest first: the message (ids, dates and kind), the last error and when it was first sent.")]

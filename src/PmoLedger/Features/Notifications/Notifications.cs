@@ -35,6 +35,7 @@ public static class NotificationKinds
         CpdAuditSelected => "the CPD audit selection notice",
         CpdAuditReminder => "the CPD audit evidence reminder",
         CpdAuditOutcome => "the CPD audit outcome",
+        BadgeNotices.Kind => "the new badge notice",
         _ when kind.StartsWith(RenewalReminderPrefix, StringComparison.Ordinal) => $"the {kind[RenewalReminderPrefix.Length..]}-day renewal reminder",
         _ => $"a '{kind}' notice"
     };

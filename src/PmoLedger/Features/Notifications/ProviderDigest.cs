@@ -129,29 +129,3 @@ public static class SendProviderDigestHandler
         await session.SaveChangesAsync(ct);
     }
 }
-
-/// <summary>The one-click stop of an optional notice, from the link in the mail (no sign-in needed: the link is signed).</summary>
-public static class StopNoticesEndpoint
-{
-    public static readonly string[] Optional = [ProviderDigest.Kind];
-
-    // A link in a mail, answered with a page: not part of the API's description.
-    [ExcludeFromDescription]
-    [WolverineGet("/notifications/stop", OperationId = "stopNotices")]
-    [AllowAnonymous]
-    public static async Task<IResult> Get(string? account, string? kind, string? signature, IDocumentSession session, KeyRing keys, CancellationToken ct)
-    {
-        if (account is null || kind is null || signature is null || !Optional.Contains(kind)
-            || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-                Encoding.ASCII.GetBytes(ProviderDigest.Signature(keys, account, kind)), Encoding.ASCII.GetBytes(signature)))
-            return Results.Problem(Problems.NotFound("This link is not valid."));
-        if (await session.LoadAsync<StaffMember>(account, ct) is not { } staff) return Results.Problem(Problems.NotFound("This link is not valid."));
-        if (!staff.StoppedNotices.Contains(kind))
-        {
-            staff.StoppedNotices = [.. staff.StoppedNotices, kind];
-            session.Store(staff);
-            await session.SaveChangesAsync(ct);
-        }
-        return Results.Content("<!doctype html><title>Stopped</title><p>You will no longer receive these notices.</p>", "text/html; charset=utf-8");
-    }
-}

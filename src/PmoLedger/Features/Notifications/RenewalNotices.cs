@@ -152,20 +152,24 @@ public static class RenewalNoticeMail
 
     /// <summary>
     /// The body every practitioner notice shares: the greeting, the lines (a line ending in ':' introduces the "- " list
-    /// lines after it), the link, in plain text and HTML.
+    /// lines after it), the link, and for an optional kind the recipient's own link to stop it, in plain text and HTML.
     /// </summary>
     public static (string Subject, string Text, string Html) Render(string fullName, IReadOnlyList<string> lines, string link, string linkText,
-        string subject)
+        string subject, string? stopLink = null)
     {
         var text = new StringBuilder($"Dear {fullName},\n\n");
         foreach (var line in lines) text.Append(line).Append(line.EndsWith(':') ? "\n" : "\n\n");
-        text.Append($"{linkText}: {link}\n\nPmoLedger\n");
+        text.Append($"{linkText}: {link}\n\n");
+        if (stopLink is not null) text.Append($"Stop these notices: {stopLink}\n\n");
+        text.Append("PmoLedger\n");
 
         var html = new StringBuilder($"<p>Dear {WebUtility.HtmlEncode(fullName)},</p>\n");
         var list = lines.Where(l => l.StartsWith("- ", StringComparison.Ordinal)).ToList();
         foreach (var line in lines.Except(list)) html.Append($"<p>{WebUtility.HtmlEncode(line)}</p>\n");
         if (list.Count > 0) html.Append("<ul>\n").Append(string.Concat(list.Select(l => $"<li>{WebUtility.HtmlEncode(l[2..])}</li>\n"))).Append("</ul>\n");
-        html.Append($"<p><a href=\"{WebUtility.HtmlEncode(link)}\">{WebUtility.HtmlEncode(linkText)}</a></p>\n<p>PmoLedger</p>\n");
+        html.Append($"<p><a href=\"{WebUtility.HtmlEncode(link)}\">{WebUtility.HtmlEncode(linkText)}</a></p>\n");
+        if (stopLink is not null) html.Append($"<p><a href=\"{WebUtility.HtmlEncode(stopLink)}\">Stop these notices</a></p>\n");
+        html.Append("<p>PmoLedger</p>\n");
         return (subject, text.ToString(), html.ToString());
     }
 }

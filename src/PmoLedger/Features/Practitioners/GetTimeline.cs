@@ -111,6 +111,7 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
                     $"The award of {timeline.NameOf(r.CertificationId, r.Code)} was revoked: {r.Reason}", r.CertificationId);
                 break;
             case CredentialIssued i:
+                timeline.Names[i.CredentialId] = $"\"{i.Name}\"";
                 timeline.Add(e, i.IssuedOn, "credential-issued", $"Issued the digital credential \"{i.Name}\".", i.CredentialId);
                 break;
             case CredentialRevoked r:
@@ -160,6 +161,12 @@ public partial class TimelineProjection : SingleStreamProjection<Timeline, Guid>
                 timeline.Add(e, Clock.DayOf(n.SentAt), "notification-sent",
                     $"Sent {NotificationKinds.Describe(n.Kind)}" +
                     (subject is { } certification ? $" about {timeline.NameOf(certification, "a certification")}" : "") + " by email.", subject);
+                break;
+            case NoticesStopped s:
+                timeline.Add(e, Clock.DayOf(s.At), "notices-stopped", $"Stopped {NotificationKinds.Describe(s.Kind)}s by email.", null);
+                break;
+            case NoticesResumed r:
+                timeline.Add(e, Clock.DayOf(r.At), "notices-resumed", $"Asked for {NotificationKinds.Describe(r.Kind)}s by email again.", null);
                 break;
             case GoalAchieved a:
                 timeline.Add(e, a.AchievedOn, "goal-achieved",

@@ -40,6 +40,9 @@ public sealed record Practitioner
     /// <summary>The reasons (kind and subject) of every notification sent: none is sent twice.</summary>
     public ImmutableList<string> Notified { get; init; } = [];
 
+    /// <summary>The optional kinds of notice the person stopped.</summary>
+    public ImmutableList<string> StoppedNotices { get; init; } = [];
+
     /// <summary>Provider-posted completions: kept once, as the CPD entries they are.</summary>
     [JsonIgnore] public IEnumerable<CpdEntry> Completions => Cpd.Where(e => e.Source == CpdSource.Completion);
 
@@ -64,6 +67,8 @@ public sealed record Practitioner
             CredentialIssued or CredentialRevoked => state with { Credentials = HeldCredential.Fold(state.Credentials, e) },
             PersonalDataErased => state with { Erased = true },
             NotificationSent n => state with { Notified = state.Notified.Add(n.Reason) },
+            NoticesStopped stopped => state with { StoppedNotices = state.StoppedNotices.Remove(stopped.Kind).Add(stopped.Kind) },
+            NoticesResumed resumed => state with { StoppedNotices = state.StoppedNotices.Remove(resumed.Kind) },
             _ => state
         };
     }

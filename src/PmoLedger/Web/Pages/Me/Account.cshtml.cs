@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using PmoLedger.Features.Credentials;
+using PmoLedger.Features.Notifications;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Features.Privacy;
 
@@ -15,6 +16,7 @@ public sealed class AccountModel(IDocumentSession session, WebWrite write, KeyRi
     public string? FullName { get; private set; }
     public string? Email { get; private set; }
     public IReadOnlyList<CredentialItem> Credentials { get; private set; } = [];
+    public bool NewBadge { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string? done, CancellationToken ct)
     {
@@ -44,6 +46,19 @@ public sealed class AccountModel(IDocumentSession session, WebWrite write, KeyRi
         return await Show(id, ct);
     }
 
+    /// <summary>Turns the optional notices on or off; recorded on the person's stream only when the setting changes.</summary>
+    public async Task<IActionResult> OnPostNoticesAsync(bool newBadge, CancellationToken ct)
+    {
+        if (WebRead.Me(User) is not { } id || !WebRead.Allowed(ExportPersonalDataEndpoint.Before(User, id))) return StatusCode(403);
+        var outcome = await write.OnPractitioner(User, id, _ => WolverineContinue.NoProblems,
+            practitioner => (NoticePreferences.Decide(practitioner, BadgeNotices.Kind, newBadge, clock.GetUtcNow()), new OutgoingMessages()), ct);
+        if (WebRead.Allowed(outcome))
+            return RedirectToPage(new { done = newBadge ? "You will get an email for each new badge." : "You will get no more emails about new badges." });
+        Errors = WebWrite.Errors(outcome);
+        Response.StatusCode = outcome.Status ?? StatusCodes.Status400BadRequest;
+        return await Show(id, ct);
+    }
+
     public string? ErrorOf(string field) => Errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
 
     private async Task<IActionResult> Show(Guid id, CancellationToken ct)
@@ -52,6 +67,8 @@ public sealed class AccountModel(IDocumentSession session, WebWrite write, KeyRi
         if (profile is null) return NotFound();
         Profile = ProfileView.From(profile, clock.Today());
         Credentials = await GetCredentialsEndpoint.List(session, id, credentials, clock.Today(), ct);
+        var practitioner = await session.Events.FetchLatest<Practitioner>(id, ct);
+        NewBadge = practitioner?.StoppedNotices.Contains(BadgeNotices.Kind) != true;
         return Page();
     }
 
