@@ -159,7 +159,7 @@ public static class PostCompletionBatchEndpoint
     [WolverinePost("/api/completions/batch", OperationId = "postCompletionBatch")]
     [Authorize(Roles = Roles.Provider)]
     public static async Task<IResult> Post(HttpRequest request, ClaimsPrincipal user, CompletionIntake intake,
-        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IDocumentStore store, IMessageBus bus, TimeProvider clock, CancellationToken ct)
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IDocumentStore store, IMartenOutbox outbox, TimeProvider clock, CancellationToken ct)
     {
         // Wolverine binds JSON bodies only, so the endpoint reads the body itself and picks the format.
         var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
@@ -178,7 +178,7 @@ public static class PostCompletionBatchEndpoint
         var poster = Poster.From(user);
         var results = await Record(items!, poster, intake, ct);
         // A file a platform uploads unattended: its refused rows go into the provider's daily digest too.
-        if (csv) await CsvRefusals.RecordAsync(store, bus, poster.ProviderId, results, clock.GetUtcNow(), ct);
+        if (csv) await CsvRefusals.RecordAsync(store, outbox, poster.ProviderId, results, clock.GetUtcNow(), ct);
         return Results.Ok(new BatchResponse(results));
     }
 

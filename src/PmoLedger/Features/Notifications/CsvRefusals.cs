@@ -32,16 +32,20 @@ public static class CsvRefusals
         _ => problem?.Title ?? $"refused with status {status}"
     };
 
-    /// <summary>Records the refusals on the provider's stream (the digest reads them there) and schedules the day's digest.</summary>
-    public static async Task RecordAsync(IDocumentStore store, IMessageBus bus, Guid providerId, IReadOnlyList<BatchResult> results, DateTimeOffset now,
-        CancellationToken ct)
+    /// <summary>
+    /// Records the refusals on the provider's stream (the digest reads them there) and schedules the day's digest in the
+    /// same transaction (the outbox), so no crash can keep the refusals and lose their digest.
+    /// </summary>
+    public static async Task RecordAsync(IDocumentStore store, IMartenOutbox outbox, Guid providerId, IReadOnlyList<BatchResult> results,
+        DateTimeOffset now, CancellationToken ct)
     {
         if (Decide(providerId, results, now) is not var (refused, digest)) return;
         await using var session = store.LightweightSession();
         session.LastModifiedBy = "completions";
+        outbox.Enroll(session);
         session.Events.Append(providerId, refused);
+        await outbox.ScheduleAll([digest]);
         await session.SaveChangesAsync(ct);
-        await bus.ScheduleAll([digest]);
     }
 
     /// <summary>The refusals of one UTC day, batch by batch, from the provider's stream.</summary>

@@ -463,7 +463,7 @@ public static class XapiStatementsEndpoints
 public sealed record StoreResult(IReadOnlyList<Guid> Ids, IResult? Problem);
 
 /// <summary>Stores statements and carries their consequences into the ledger.</summary>
-public sealed class StatementStore(IDocumentStore store, CompletionIntake intake, KeyRing keys, TimeProvider clock, IMessageBus bus, ILogger<StatementStore> logger)
+public sealed class StatementStore(IDocumentStore store, CompletionIntake intake, KeyRing keys, TimeProvider clock, IMartenOutbox outbox, ILogger<StatementStore> logger)
 {
     public async Task<StoreResult> Store(ClaimsPrincipal user, IReadOnlyList<JsonNode?> items, IReadOnlyList<AttachmentPart> parts, string version, string baseUrl, CancellationToken ct)
     {
@@ -487,7 +487,6 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         var outcome = await WriteConflicts.Retry(() => Attempt(poster, statements, parts, ids, version, baseUrl, ct),
             () => new Attempted(Lrs.Error(409, "The store was busy; nothing was stored. Retry the request."), [], []), logger, ct);
         if (outcome.Problem is not null) return new([], outcome.Problem);
-        if (outcome.FirstUnmappedToday) await bus.ScheduleAll([ProviderDigest.Schedule(poster.ProviderId, clock.GetUtcNow())]);
 
         if (outcome.Mapped.Count > 0)
         {
@@ -499,7 +498,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         return new(ids, null);
     }
 
-    private sealed record Attempted(IResult? Problem, List<IntakeItem> Mapped, List<(Guid Voiding, Guid Target)> Voided, bool FirstUnmappedToday = false);
+    private sealed record Attempted(IResult? Problem, List<IntakeItem> Mapped, List<(Guid Voiding, Guid Target)> Voided);
 
     private async Task<Attempted> Attempt(Poster poster, List<JsonObject> statements, IReadOnlyList<AttachmentPart> parts, List<Guid> ids, string version, string baseUrl, CancellationToken ct)
     {
@@ -600,9 +599,12 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         if (staged)
         {
             foreach (var part in parts) session.Store(new XapiAttachment { Id = part.Sha2, ContentType = part.ContentType, Content = part.Content });
+            // In the statements' own transaction (the outbox): no crash can store them and lose their digest.
+            outbox.Enroll(session);
+            if (firstUnmappedToday) await outbox.ScheduleAll([ProviderDigest.Schedule(poster.ProviderId, now)]);
             await session.SaveChangesAsync(ct);
         }
-        return new(null, mapped, voided, firstUnmappedToday);
+        return new(null, mapped, voided);
     }
 
     /// <summary>A re-send is the same statement when everything but what the LRS sets is equal.</summary>
