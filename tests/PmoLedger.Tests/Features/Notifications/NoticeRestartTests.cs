@@ -48,6 +48,22 @@ public class NoticeRestartTests(AppFixture fixture) : IntegrationContext(fixture
         }
     }
 
+    private static async Task<Guid> Register(IAlbaHost host, string email)
+    {
+        var registered = await AsAdmin(host, s =>
+        {
+            s.Post.Json(new { fullName = "Grace Hopper", email }).ToUrl("/api/practitioners");
+            s.StatusCodeShouldBe(201);
+        });
+        return (await registered.ReadAsJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+    }
+
+    private static Task Award(IAlbaHost host, Guid id, DateOnly awardedOn) => AsAdmin(host, s =>
+    {
+        s.Post.Json(new { code = "P3O-F", name = "P3O Foundation", awardedOn, certificateNumber = "C-1" }).ToUrl($"/api/practitioners/{id}/certifications");
+        s.StatusCodeShouldBe(201);
+    });
+
     private async Task RestartAndSend()
     {
         var connection = await TestDatabases.Fresh("_restart");
@@ -57,18 +73,8 @@ public class NoticeRestartTests(AppFixture fixture) : IntegrationContext(fixture
 
         await using (var before = await PmoLedger.Tests.Hosting.LedgerNodes.Start(connection, solo: true, clock))
         {
-            var registered = await AsAdmin(before, s =>
-            {
-                s.Post.Json(new { fullName = "Grace Hopper", email }).ToUrl("/api/practitioners");
-                s.StatusCodeShouldBe(201);
-            });
-            id = (await registered.ReadAsJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-            var awardedOn = clock.Today.AddYears(-3).AddMonths(2);
-            await AsAdmin(before, s =>
-            {
-                s.Post.Json(new { code = "P3O-F", name = "P3O Foundation", awardedOn, certificateNumber = "C-1" }).ToUrl($"/api/practitioners/{id}/certifications");
-                s.StatusCodeShouldBe(201);
-            });
+            id = await Register(before, email);
+            await Award(before, id, clock.Today.AddYears(-3).AddMonths(2));
             // The 90-day reminder is due a minute after the award: the service stops before then.
             (await Sql(connection, "select count(*) " + DueReminder)).ShouldBe(1);
         }
@@ -104,24 +110,14 @@ public class NoticeRestartTests(AppFixture fixture) : IntegrationContext(fixture
             // notice yet. Either way the next service must send it, once.
             await using (var before = await PmoLedger.Tests.Hosting.LedgerNodes.Start(connection, solo: true, clock))
             {
-                var registered = await AsAdmin(before, s =>
-                {
-                    s.Post.Json(new { fullName = "Grace Hopper", email }).ToUrl("/api/practitioners");
-                    s.StatusCodeShouldBe(201);
-                });
-                id = (await registered.ReadAsJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+                id = await Register(before, email);
                 // The relay's first run in a new database pins its start (older credentials are not announced): the
                 // award comes after it, as in any running service.
                 var started = DateTime.UtcNow.AddSeconds(60);
                 while (await Sql(connection, "select count(*) from ledger.mt_event_progression where name like 'BadgeNoticeRelay%'") == 0
                        && DateTime.UtcNow < started)
                     await Task.Delay(100);
-                await AsAdmin(before, s =>
-                {
-                    s.Post.Json(new { code = "P3O-F", name = "P3O Foundation", awardedOn = clock.Today.AddMonths(-2), certificateNumber = "C-1" })
-                        .ToUrl($"/api/practitioners/{id}/certifications");
-                    s.StatusCodeShouldBe(201);
-                });
+                await Award(before, id, clock.Today.AddMonths(-2));
             }
 
             await using var after = await PmoLedger.Tests.Hosting.LedgerNodes.Start(connection, solo: true, clock);
