@@ -150,7 +150,7 @@ public sealed class SignInLinkCommand : JasperFxAsyncCommand<SignInLinkInput>
         var link = await LedgerCommand.RunAsync(input, async (session, services) =>
         {
             var secret = await SignInLinks.CreateAsync(session, services.GetRequiredService<KeyRing>(), input.EmailFlag, services.GetRequiredService<TimeProvider>().GetUtcNow(), CancellationToken.None);
-            return secret is null ? null : SignInLinks.Url(services.GetRequiredService<WebSettings>().PublicUrl ?? "http://127.0.0.1:5080", secret);
+            return secret is null ? null : SignInLinks.Url(services.GetRequiredService<WebSettings>().MailBaseUrl, secret);
         });
         if (link is null)
         {

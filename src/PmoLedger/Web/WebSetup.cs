@@ -21,6 +21,12 @@ public sealed class WebSettings
     public static WebSettings From(IConfiguration configuration) => configuration.GetSection("Web").Get<WebSettings>() ?? new();
 
     public string BaseUrl(HttpRequest request) => PublicUrl ?? $"{request.Scheme}://{request.Host}";
+
+    /// <summary>
+    /// The address in mail sent outside a request (notices, staff invitations), which has no request to take it from:
+    /// without PublicUrl, the address ./run.sh serves on.
+    /// </summary>
+    public string MailBaseUrl => PublicUrl ?? "http://127.0.0.1:5080";
 }
 
 /// <summary>

@@ -35,12 +35,7 @@ public static class SettleCredentialsHandler
         WriteConflicts.Retry(async () =>
         {
             await using var session = WriteConflicts.OpenSession(store, envelope.UserName);
-            var stream = await session.Events.FetchForWriting<Practitioner>(message.PractitionerId, ct);
-            if (stream.Aggregate is not { } practitioner) return true;
-            var events = await issuer.SettleAsync(session, practitioner, ct);
-            if (events.Count == 0) return true;
-            stream.AppendMany(events);
-            await session.SaveChangesAsync(ct);
+            await issuer.SettleAndCommitAsync(session, message.PractitionerId, ct);
             return true;
         }, () => throw new InvalidOperationException($"Settling the credentials of practitioner {message.PractitionerId} lost every race; retried later"),
             logger, ct);
@@ -52,6 +47,17 @@ public static class SettleCredentialsHandler
 /// </summary>
 public sealed class CredentialIssuer(CredentialKeys keys, CredentialSettings settings, TimeProvider clock)
 {
+    /// <summary>Reads the practitioner's stream for writing, settles it and commits, when anything is owed.</summary>
+    public async Task SettleAndCommitAsync(IDocumentSession session, Guid practitionerId, CancellationToken ct)
+    {
+        var stream = await session.Events.FetchForWriting<Practitioner>(practitionerId, ct);
+        if (stream.Aggregate is not { } practitioner) return;
+        var events = await SettleAsync(session, practitioner, ct);
+        if (events.Count == 0) return;
+        stream.AppendMany(events);
+        await session.SaveChangesAsync(ct);
+    }
+
     public async Task<IReadOnlyList<object>> SettleAsync(IDocumentSession session, Practitioner practitioner, CancellationToken ct)
     {
         var today = clock.Today();
@@ -160,12 +166,7 @@ public sealed class CredentialSettlement(IServiceProvider services) : DocumentSe
         session.LastModifiedBy = cause.LastModifiedBy;
         session.CorrelationId = cause.CorrelationId;
         session.CausationId = cause.CausationId;
-        var stream = await session.Events.FetchForWriting<Practitioner>(id, ct);
-        if (stream.Aggregate is not { } practitioner) return;
-        var events = await services.GetRequiredService<CredentialIssuer>().SettleAsync(session, practitioner, ct);
-        if (events.Count == 0) return;
-        stream.AppendMany(events);
-        await session.SaveChangesAsync(ct);
+        await services.GetRequiredService<CredentialIssuer>().SettleAndCommitAsync(session, id, ct);
     }
 }
 

@@ -89,7 +89,7 @@ public static class SendBadgeNoticeHandler
         if (BadgeNotices.Decide(stream.Aggregate, credential, message) is not { } notice) return;
 
         var practitioner = stream.Aggregate!;
-        var baseUrl = web.PublicUrl ?? "http://localhost:5080";
+        var baseUrl = web.MailBaseUrl;
         var (subject, text, html) = BadgeNotices.Compose(notice, practitioner.FullName, baseUrl,
             NoticePreferences.StopLink(keys, baseUrl, practitioner.Id, notice.Kind));
         await mailer.SendAsync(practitioner.Email, subject, text, html, ct);

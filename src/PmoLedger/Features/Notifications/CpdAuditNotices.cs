@@ -117,7 +117,7 @@ public static class SendCpdAuditNoticeHandler
         if (CpdAuditNotices.Decide(stream.Aggregate, audit, message) is not { } notice) return;
 
         var practitioner = stream.Aggregate!;
-        var (subject, text, html) = CpdAuditNotices.Compose(notice, practitioner.FullName, web.PublicUrl ?? "http://localhost:5080");
+        var (subject, text, html) = CpdAuditNotices.Compose(notice, practitioner.FullName, web.MailBaseUrl);
         await mailer.SendAsync(practitioner.Email, subject, text, html, ct);
         stream.AppendOne(new NotificationSent(notice.Kind, notice.About, clock.GetUtcNow()));
         await session.SaveChangesAsync(ct);

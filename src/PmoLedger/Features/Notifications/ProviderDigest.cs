@@ -118,7 +118,7 @@ public static class SendProviderDigestHandler
         var staff = await session.Query<StaffMember>().Where(s => s.ProviderId == message.ProviderId).ToListAsync(ct);
         if (ProviderDigest.Decide(message, sent, items, refused, staff) is not { } digest) return;
 
-        var baseUrl = web.PublicUrl ?? "http://localhost:5080";
+        var baseUrl = web.MailBaseUrl;
         foreach (var recipient in digest.Recipients)
         {
             var (subject, text, html) = ProviderDigest.Compose(digest, provider.Name, recipient, baseUrl,

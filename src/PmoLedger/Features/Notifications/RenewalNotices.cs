@@ -192,7 +192,7 @@ public static class SendRenewalNoticeHandler
         if (RenewalNotices.Decide(stream.Aggregate, message, Clock.DayOf(now)) is not { } notice) return;
 
         var practitioner = stream.Aggregate!;
-        var (subject, text, html) = RenewalNoticeMail.Compose(notice, practitioner.FullName, web.PublicUrl ?? "http://localhost:5080");
+        var (subject, text, html) = RenewalNoticeMail.Compose(notice, practitioner.FullName, web.MailBaseUrl);
         await mailer.SendAsync(practitioner.Email, subject, text, html, ct);
         stream.AppendOne(new NotificationSent(notice.Kind, notice.About, now));
         await session.SaveChangesAsync(ct);

@@ -209,25 +209,40 @@ public class RenewalNoticeTests(AppFixture fixture) : ProgressionContext(fixture
         await Fire(id, certificationId, renewBy, "renewal-reminder-90");
         Today(renewBy.AddDays(-30));
 
-        // The pickup folder cannot be created (a file is in its way), as a mail server that is down fails a send.
-        var aside = Fixture.MailDirectory + ".aside";
-        Directory.Move(Fixture.MailDirectory, aside);
-        try
+        await using (await MailDown())
         {
-            await File.WriteAllTextAsync(Fixture.MailDirectory, "in the way");
             await Should.ThrowAsync<IOException>(() => Host.Services.CreateScope().ServiceProvider.GetRequiredService<IMessageBus>()
                 .InvokeAsync(new SendRenewalNotice(id, certificationId, renewBy, "renewal-reminder-30")));
             (await Notifications(id)).Count.ShouldBe(1);
-        }
-        finally
-        {
-            File.Delete(Fixture.MailDirectory);
-            Directory.Move(aside, Fixture.MailDirectory);
         }
 
         await Fire(id, certificationId, renewBy, "renewal-reminder-30");
         (await Notifications(id)).Select(n => n.Str("kind")).ShouldBe(["renewal-reminder-90", "renewal-reminder-30"]);
         MailsTo(email).Count.ShouldBe(2);
+    }
+
+    /// <summary>
+    /// Until disposed, the pickup folder cannot be created (a file is in its way): sends fail, as with a mail server down.
+    /// </summary>
+    private async Task<IAsyncDisposable> MailDown()
+    {
+        var aside = Fixture.MailDirectory + ".aside";
+        Directory.Move(Fixture.MailDirectory, aside);
+        await File.WriteAllTextAsync(Fixture.MailDirectory, "in the way");
+        return new Restore(() =>
+        {
+            File.Delete(Fixture.MailDirectory);
+            Directory.Move(aside, Fixture.MailDirectory);
+        });
+    }
+
+    private sealed class Restore(Action restore) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            restore();
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static async Task<int> Sql(string sql)
@@ -245,11 +260,8 @@ public class RenewalNoticeTests(AppFixture fixture) : ProgressionContext(fixture
         await Fire(id, certificationId, renewBy, "renewal-reminder-90");
         Today(renewBy.AddDays(-30));
 
-        var aside = Fixture.MailDirectory + ".aside";
-        Directory.Move(Fixture.MailDirectory, aside);
-        try
+        await using (await MailDown())
         {
-            await File.WriteAllTextAsync(Fixture.MailDirectory, "in the way");
             // The stored 30-day reminder falls due; each scheduled retry (a minute, ten minutes, an hour on) is made due
             // in turn, as time passing would, until Wolverine gives up on it. The two quick retries are its own pauses.
             const string reminder = "from ledger.wolverine_incoming_envelopes where message_type like '%SendRenewalNotice' " +
@@ -261,11 +273,6 @@ public class RenewalNoticeTests(AppFixture fixture) : ProgressionContext(fixture
                 await Sql("update ledger.wolverine_incoming_envelopes set execution_time = now() - interval '1 second' where id in (select id " + reminder + ")");
                 await Task.Delay(200);
             }
-        }
-        finally
-        {
-            File.Delete(Fixture.MailDirectory);
-            Directory.Move(aside, Fixture.MailDirectory);
         }
 
         var failed = (await Get<JsonElement>("/api/admin/notifications/failed", AdminToken)).GetProperty("items").EnumerateArray().ToList();
