@@ -81,6 +81,14 @@ public static class BenchMain
             report["xapi"] = await XapiPhase.RunAsync(settings, http, db, keys, service);
         }
 
+        if (settings.Phases.Contains("credentials"))
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) });
+            await using var service = settings.StartService(settings.Connection);
+            await service.WaitForHealthyAsync(TimeSpan.FromSeconds(90));
+            report["credentials"] = await CredentialPhase.RunAsync(settings, http, db, service);
+        }
+
         if (settings.Phases.Contains("asof"))
         {
             using var store = DocumentStore.For(opts => LedgerStore.Configure(opts, settings.Connection, keys));

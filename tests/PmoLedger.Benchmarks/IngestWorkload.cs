@@ -36,6 +36,9 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
 
     public Guid[] PractitionerIds { get; private set; } = [];
 
+    /// <summary>The provider's key, for other workloads posting as the same provider.</summary>
+    internal string ApiKey => apiKey;
+
     public static AuthenticationHeaderValue Admin => new("Bearer", AdminToken);
 
     /// <summary>Registers a provider (keeping its key) and the practitioners the workers post to, through the service.</summary>
@@ -68,7 +71,7 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
     }
 
     /// <summary>Each worker owns its own practitioners, so concurrent requests never race on one stream.</summary>
-    private Guid PractitionerFor(int worker, int sequence, int concurrency) =>
+    internal Guid PractitionerFor(int worker, int sequence, int concurrency) =>
         PractitionerIds[worker + concurrency * (sequence % (Practitioners / concurrency))];
 
     /// <summary>A completion as a provider posts it, with a reference never used before.</summary>
@@ -146,13 +149,7 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
             await reader.NextResultAsync(ct);
             if (await reader.ReadAsync(ct)) return false; // a reference already used: never, in this workload
             await reader.NextResultAsync(ct);
-            if (!await reader.ReadAsync(ct)) return false;
-            docs.Version = reader.GetInt64(0);
-            for (var i = 0; i < docs.All.Length; i++)
-            {
-                await reader.NextResultAsync(ct);
-                if (await reader.ReadAsync(ct)) docs.All[i] = JsonSerializer.Deserialize(reader.GetString(0), RawLedger.DocumentTables[i].Type, RawLedger.Json);
-            }
+            if (!await docs.ReadAsync(reader, ct)) return false;
         }
         if (key is null || key.Revoked || !key.Matches(secret)) return false;
 

@@ -104,6 +104,22 @@ public static class RawLedger
 
         public Practitioner? Practitioner => (Practitioner?)All[0];
 
+        /// <summary>
+        /// From a batch's results: the stream's version row, then one result per document in the order of
+        /// <see cref="DocumentTables"/>. False when the stream does not exist.
+        /// </summary>
+        public async Task<bool> ReadAsync(NpgsqlDataReader reader, CancellationToken ct)
+        {
+            if (!await reader.ReadAsync(ct)) return false;
+            Version = reader.GetInt64(0);
+            for (var i = 0; i < All.Length; i++)
+            {
+                await reader.NextResultAsync(ct);
+                if (await reader.ReadAsync(ct)) All[i] = JsonSerializer.Deserialize(reader.GetString(0), DocumentTables[i].Type, Json);
+            }
+            return true;
+        }
+
         public void Apply(IEvent e)
         {
             for (var i = 0; i < All.Length; i++) All[i] = DocumentTables[i].Evolve(All[i], Id, e);

@@ -15,7 +15,7 @@ public sealed class Settings
     /// <summary>Also time the rebuild as it was before the composite (one projection after the other), for the before column.</summary>
     public bool RebuildPerProjection { get; private init; }
     public int[] AsOfSizes { get; private init; } = [100, 1_000, 10_000];
-    public string[] Phases { get; private init; } = ["coldstart", "ingest", "timeline", "xapi", "asof", "search", "pages", "rebuild"];
+    public string[] Phases { get; private init; } = ["coldstart", "ingest", "timeline", "xapi", "credentials", "asof", "search", "pages", "rebuild"];
     public string ServiceDll { get; private init; } = "";
     public string Connection { get; private init; } = "";
     public string RebuildConnection { get; private init; } = "";
@@ -72,7 +72,7 @@ public sealed class Settings
                     : throw new ArgumentException($"--service-env takes NAME=VALUE pairs, not '{pair}'"))
                 .ToArray(),
             AsOfSizes = quick ? [100, 1_000] : [100, 1_000, 10_000],
-            Phases = Value("--phases")?.Split(',') ?? ["coldstart", "ingest", "timeline", "xapi", "asof", "search", "pages", "rebuild"],
+            Phases = Value("--phases")?.Split(',') ?? ["coldstart", "ingest", "timeline", "xapi", "credentials", "asof", "search", "pages", "rebuild"],
             // The path may come through the environment, so this process's command line doesn't name PmoLedger.dll.
             ServiceDll = Path.GetFullPath(Value("--service-dll") ?? Environment.GetEnvironmentVariable("PMOLEDGER_BENCH_SERVICE_DLL")
                 ?? throw new ArgumentException("--service-dll (or PMOLEDGER_BENCH_SERVICE_DLL) is required")),

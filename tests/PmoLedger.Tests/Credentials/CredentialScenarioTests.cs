@@ -186,10 +186,13 @@ public class CredentialScenarioTests(AppFixture fixture) : CredentialContext(fix
         // A completion that changes no credential: the request settled nothing, and the relay has nothing to hand over.
         var (plain, _) = await Registered();
         await AppendCompletion(plain, "P3O-F", Clock.Today.AddDays(-1), 7m);
-        // An award whose cycle ended long ago is owed yet never issued: the clock-free check hands it over, and the
-        // message then issues nothing. It shows the count below would see a message if one were sent.
+        // An award whose cycle ended long ago is owed yet never issued. The award settles in its own transaction, but a
+        // CPD activity logged afterwards is settled by the after-commit listener, so the relay sees that fact: the
+        // clock-free check hands the practitioner over, and the message then issues nothing. It shows the count below
+        // would see a message if one were sent.
         var (expired, _) = await Registered();
         await Award(expired, "P3O-F", Clock.Today.AddYears(-4));
+        await LogCpd(expired, "professional-experience", 1, Clock.Today.AddDays(-1));
 
         await RelayPassed(await LastSequenceOf(expired));
         (await SettlementMessagesFor(plain)).ShouldBe(0);

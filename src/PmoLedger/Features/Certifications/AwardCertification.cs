@@ -1,4 +1,5 @@
 using PmoLedger.Features.Cpd;
+using PmoLedger.Features.Credentials;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Certifications;
@@ -33,21 +34,25 @@ public static class AwardCertificationEndpoint
 
     /// <summary>
     /// renewBy is three years from the award. An award whose renewBy has already passed is settled
-    /// at once: renewed by CPD on record where the cycle was met, otherwise recorded expired.
+    /// at once: renewed by CPD on record where the cycle was met, otherwise recorded expired. The credentials the
+    /// award calls for are issued in the same transaction, on the state the award leaves (as completions do): one
+    /// commit instead of a second session that would read the stream and its documents again.
     /// </summary>
     [EndpointSummary("Award a certification")]
     [EndpointDescription("Providers and admins.")]
     [ProducesResponseType<CertificationCreated>(201)]
     [WolverinePost("/api/practitioners/{id}/certifications", OperationId = "awardCertification")]
     [Authorize(Roles = $"{Roles.Provider},{Roles.Admin}")]
-    public static (IResult, Events, OutgoingMessages) Post(AwardCertification command, [WriteAggregate] Practitioner practitioner,
-        ClaimsPrincipal user, TimeProvider clock)
+    public static async Task<(IResult, Events, OutgoingMessages)> Post(AwardCertification command, [WriteAggregate] Practitioner practitioner,
+        ClaimsPrincipal user, TimeProvider clock, IDocumentSession session, CredentialIssuer issuer, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var events = Decide(practitioner, command, Guid.CreateVersion7(), user.ProviderId(), Clock.DayOf(now));
         var awarded = (CertificationAwarded)events[0];
+        var credentials = await issuer.SettleAsync(session, practitioner.Then(events), ct);
+        CredentialSettlement.SettledInTransaction(session);
         return (Results.Created($"/api/practitioners/{practitioner.Id}", new CertificationCreated(awarded.CertificationId)),
-            [.. events], CertificationRules.Expiries(practitioner.Id, events, now).ToOutgoing());
+            [.. events, .. credentials], CertificationRules.Expiries(practitioner.Id, events, now).ToOutgoing());
     }
 
     /// <summary>The award, and whatever it settles at once (an award whose renewBy has passed).</summary>

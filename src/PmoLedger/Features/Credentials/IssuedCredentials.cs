@@ -116,11 +116,12 @@ public static class StatusLists
         return slots;
     }
 
-    private static async Task<int> CurrentList(IQuerySession session, CancellationToken ct)
-    {
-        var highest = await HighestList(session, ct);
-        return await session.Query<IssuedCredential>().CountAsync(c => c.StatusList == highest, ct) < FillLimit ? highest : highest + 1;
-    }
+    /// <summary>The highest list, or the next once it is full: one round trip, on the (list, index) unique index.</summary>
+    private static async Task<int> CurrentList(IQuerySession session, CancellationToken ct) =>
+        (await session.QueryAsync<int>(
+            $"select case when (select count(*) from {LedgerStore.Schema}.mt_doc_issuedcredential where (data ->> 'statusList')::integer = highest) < ? " +
+            $"then highest else highest + 1 end from (select coalesce(max((data ->> 'statusList')::integer), 1) as highest " +
+            $"from {LedgerStore.Schema}.mt_doc_issuedcredential) as lists", ct, FillLimit)).Single();
 
     /// <summary>The highest list in use (1 when none is): lists up to it answer, later ones do not exist.</summary>
     public static async Task<int> HighestList(IQuerySession session, CancellationToken ct)
