@@ -87,6 +87,7 @@ public static class LedgerStore
         opts.Projections.Add<CpdAuditProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<CpdAuditCampaignProjection>(ProjectionLifecycle.Inline);
         opts.Storage.Add(new CpdEvidenceStorage(opts));
+        opts.Storage.Add(new PmoLedger.Features.Notifications.NoticeClaimStorage(opts));
 
         // Tamper evidence: a hash chain over the log, extended by the async daemon (see docs/auditing.md).
         opts.Storage.Add(new EventChainStorage(opts));

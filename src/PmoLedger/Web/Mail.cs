@@ -17,6 +17,9 @@ public sealed class MailSettings
         public string? User { get; set; }
         public string? Password { get; set; }
         public string From { get; set; } = "PmoLedger <no-reply@pmoledger.local>";
+
+        /// <summary>Per SMTP operation; a notice's claim (NoticeSender.Lease) must outlast a whole send.</summary>
+        public int TimeoutSeconds { get; set; } = 30;
     }
 
     /// <summary>Beside db.sh's default data folder (/tmp/pmoledger-&lt;user&gt;), where the local database lives.</summary>
@@ -42,7 +45,7 @@ public sealed class Mailer(MailSettings settings, TimeProvider clock, ILogger<Ma
 
         if (settings.Smtp.Host is { Length: > 0 } host)
         {
-            using var smtp = new SmtpClient();
+            using var smtp = new SmtpClient { Timeout = (int)TimeSpan.FromSeconds(settings.Smtp.TimeoutSeconds).TotalMilliseconds };
             await smtp.ConnectAsync(host, settings.Smtp.Port, SecureSocketOptions.Auto, ct);
             if (settings.Smtp.User is { Length: > 0 } user) await smtp.AuthenticateAsync(user, settings.Smtp.Password ?? "", ct);
             await smtp.SendAsync(message, ct);

@@ -48,6 +48,22 @@ public static class LedgerNodes
         }
     }
 
+    /// <summary>
+    /// Runs a test whose extra services use databases of their own: <see cref="Start"/> points the connection-string
+    /// variable at their database, and the suite's own service reads it back, so it is restored however the test ends.
+    /// </summary>
+    public static async Task OnOwnDatabases(Func<Task> test)
+    {
+        try
+        {
+            await test();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ConnectionStrings__Ledger", TestDatabases.ApiTests);
+        }
+    }
+
     /// <summary>Registers a practitioner through <paramref name="node"/>; their id.</summary>
     public static async Task<Guid> Register(this IAlbaHost node, string token)
     {

@@ -74,34 +74,28 @@ public sealed class BadgeNoticeRelay : BatchSubscription
     }
 }
 
-/// <summary>Sends the badge notice once, under the practitioner stream's lock, and records it (as SendRenewalNoticeHandler).</summary>
+/// <summary>Sends the badge notice once and records it (<see cref="NoticeSender"/>).</summary>
 public static class SendBadgeNoticeHandler
 {
     public static void Configure(HandlerChain chain) => NoticeRetries.Apply(chain);
 
-    public static async Task Handle(SendBadgeNotice message, IDocumentStore store, Mailer mailer, WebSettings web, KeyRing keys,
-        TimeProvider clock, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        session.LastModifiedBy = "notifications";
-        var stream = await session.Events.FetchForExclusiveWriting<Practitioner>(message.PractitionerId, ct);
-        var credential = await session.LoadAsync<IssuedCredential>(message.CredentialId, ct);
-        if (BadgeNotices.Decide(stream.Aggregate, credential, message) is not { } notice) return;
-
-        var practitioner = stream.Aggregate!;
-        var baseUrl = web.MailBaseUrl;
-        var (subject, text, html) = BadgeNotices.Compose(notice, practitioner.FullName, baseUrl,
-            NoticePreferences.StopLink(keys, baseUrl, practitioner.Id, notice.Kind));
-        await mailer.SendAsync(practitioner.Email, subject, text, html, ct);
-        stream.AppendOne(new NotificationSent(notice.Kind, notice.About, clock.GetUtcNow()));
-        await session.SaveChangesAsync(ct);
-    }
+    public static Task<OutgoingMessages> Handle(SendBadgeNotice message, NoticeSender sender, WebSettings web, KeyRing keys, CancellationToken ct) =>
+        sender.SendOnceAsync<Practitioner>(message, message.PractitionerId, async (session, practitioner) =>
+        {
+            var credential = await session.LoadAsync<IssuedCredential>(message.CredentialId, ct);
+            if (BadgeNotices.Decide(practitioner, credential, message) is not { } notice) return null;
+            var baseUrl = web.MailBaseUrl;
+            var (subject, text, html) = BadgeNotices.Compose(notice, practitioner!.FullName, baseUrl,
+                NoticePreferences.StopLink(keys, baseUrl, practitioner.Id, notice.Kind));
+            return new DueNotice(notice.Kind, notice.About, [new Mail(practitioner.Email, subject, text, html)]);
+        }, ct);
 }
 
 public static class NotificationsSetup
 {
     public static IServiceCollection AddNotifications(this IServiceCollection services)
     {
+        services.AddSingleton<NoticeSender>();
         services.SubscribeToEvents(new BadgeNoticeRelay());
         return services;
     }

@@ -103,23 +103,17 @@ public static class CpdAuditNotices
     }
 }
 
-/// <summary>Sends a due CPD audit notice once, under the practitioner stream's lock, and records it (as SendRenewalNoticeHandler).</summary>
+/// <summary>Sends a due CPD audit notice once and records it (<see cref="NoticeSender"/>).</summary>
 public static class SendCpdAuditNoticeHandler
 {
     public static void Configure(HandlerChain chain) => NoticeRetries.Apply(chain);
 
-    public static async Task Handle(SendCpdAuditNotice message, IDocumentStore store, Mailer mailer, WebSettings web, TimeProvider clock, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        session.LastModifiedBy = "notifications";
-        var stream = await session.Events.FetchForExclusiveWriting<Practitioner>(message.PractitionerId, ct);
-        var audit = await session.LoadAsync<CpdAudit>(message.AuditId, ct);
-        if (CpdAuditNotices.Decide(stream.Aggregate, audit, message) is not { } notice) return;
-
-        var practitioner = stream.Aggregate!;
-        var (subject, text, html) = CpdAuditNotices.Compose(notice, practitioner.FullName, web.MailBaseUrl);
-        await mailer.SendAsync(practitioner.Email, subject, text, html, ct);
-        stream.AppendOne(new NotificationSent(notice.Kind, notice.About, clock.GetUtcNow()));
-        await session.SaveChangesAsync(ct);
-    }
+    public static Task<OutgoingMessages> Handle(SendCpdAuditNotice message, NoticeSender sender, WebSettings web, CancellationToken ct) =>
+        sender.SendOnceAsync<Practitioner>(message, message.PractitionerId, async (session, practitioner) =>
+        {
+            var audit = await session.LoadAsync<CpdAudit>(message.AuditId, ct);
+            if (CpdAuditNotices.Decide(practitioner, audit, message) is not { } notice) return null;
+            var (subject, text, html) = CpdAuditNotices.Compose(notice, practitioner!.FullName, web.MailBaseUrl);
+            return new DueNotice(notice.Kind, notice.About, [new Mail(practitioner.Email, subject, text, html)]);
+        }, ct);
 }

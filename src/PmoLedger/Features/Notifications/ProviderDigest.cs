@@ -93,39 +93,33 @@ public static class ProviderDigest
         $"batch posted at {at.UtcDateTime:HH:mm} UTC, row {row.Row} ({row.Status}): {row.Reason}";
 }
 
-/// <summary>Sends the day's digest once, under the provider stream's lock, and records it on that stream.</summary>
+/// <summary>Sends the day's digest once and records it on the provider's stream (<see cref="NoticeSender"/>).</summary>
 public static class SendProviderDigestHandler
 {
     public static void Configure(HandlerChain chain) => NoticeRetries.Apply(chain);
 
-    public static async Task Handle(SendProviderDigest message, IDocumentStore store, Mailer mailer, WebSettings web, KeyRing keys,
-        TimeProvider clock, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        session.LastModifiedBy = "notifications";
-        var stream = await session.Events.FetchForExclusiveWriting<Provider>(message.ProviderId, ct);
-        if (stream.Aggregate is not { } provider) return;
-
-        var type = EventTypeExtensions.GetEventTypeName<NotificationSent>();
-        var sent = (await session.Events.QueryAllRawEvents().Where(e => e.StreamId == message.ProviderId && e.EventTypeName == type).ToListAsync(ct))
-            .Select(e => ((NotificationSent)e.Data).Reason).ToList();
-        var (from, to) = (Clock.StartOf(message.Day), Clock.StartOf(message.Day.AddDays(1)));
-        var items = (await session.Query<XapiStatement>()
-                .Where(x => x.ProviderId == message.ProviderId && x.UnmappedReason != null && x.Voids == null && x.Stored >= from && x.Stored < to)
-                .OrderBy(x => x.Stored).ToListAsync(ct))
-            .Select(x => new DigestItem(x.Id, x.Stored, x.Verb, x.UnmappedReason!)).ToList();
-        var refused = await CsvRefusals.OfDayAsync(session, message.ProviderId, message.Day, ct);
-        var staff = await session.Query<StaffMember>().Where(s => s.ProviderId == message.ProviderId).ToListAsync(ct);
-        if (ProviderDigest.Decide(message, sent, items, refused, staff) is not { } digest) return;
-
-        var baseUrl = web.MailBaseUrl;
-        foreach (var recipient in digest.Recipients)
+    public static Task<OutgoingMessages> Handle(SendProviderDigest message, NoticeSender sender, WebSettings web, KeyRing keys, CancellationToken ct) =>
+        sender.SendOnceAsync<Provider>(message, message.ProviderId, async (session, provider) =>
         {
-            var (subject, text, html) = ProviderDigest.Compose(digest, provider.Name, recipient, baseUrl,
-                ProviderDigest.StopLink(keys, baseUrl, recipient.StaffId, ProviderDigest.Kind));
-            await mailer.SendAsync(recipient.Email, subject, text, html, ct);
-        }
-        stream.AppendOne(new NotificationSent(digest.Kind, digest.About, clock.GetUtcNow()));
-        await session.SaveChangesAsync(ct);
-    }
+            if (provider is null) return null;
+            var type = EventTypeExtensions.GetEventTypeName<NotificationSent>();
+            var sent = (await session.Events.QueryAllRawEvents().Where(e => e.StreamId == message.ProviderId && e.EventTypeName == type).ToListAsync(ct))
+                .Select(e => ((NotificationSent)e.Data).Reason).ToList();
+            var (from, to) = (Clock.StartOf(message.Day), Clock.StartOf(message.Day.AddDays(1)));
+            var items = (await session.Query<XapiStatement>()
+                    .Where(x => x.ProviderId == message.ProviderId && x.UnmappedReason != null && x.Voids == null && x.Stored >= from && x.Stored < to)
+                    .OrderBy(x => x.Stored).ToListAsync(ct))
+                .Select(x => new DigestItem(x.Id, x.Stored, x.Verb, x.UnmappedReason!)).ToList();
+            var refused = await CsvRefusals.OfDayAsync(session, message.ProviderId, message.Day, ct);
+            var staff = await session.Query<StaffMember>().Where(s => s.ProviderId == message.ProviderId).ToListAsync(ct);
+            if (ProviderDigest.Decide(message, sent, items, refused, staff) is not { } digest) return null;
+
+            var baseUrl = web.MailBaseUrl;
+            return new DueNotice(digest.Kind, digest.About, digest.Recipients.Select(recipient =>
+            {
+                var (subject, text, html) = ProviderDigest.Compose(digest, provider.Name, recipient, baseUrl,
+                    ProviderDigest.StopLink(keys, baseUrl, recipient.StaffId, ProviderDigest.Kind));
+                return new Mail(recipient.Email, subject, text, html);
+            }).ToList());
+        }, ct);
 }

@@ -175,26 +175,19 @@ public static class RenewalNoticeMail
 }
 
 /// <summary>
-/// Sends a due notice and records it. The stream is locked for the send (FetchForExclusiveWriting), so a duplicate
-/// of the message (rescheduled, redelivered, or on another node) waits and then finds the reason already recorded.
-/// A failed send rolls back and is retried with growing pauses, then dead-lettered where admins see it.
+/// Sends a due notice once and records it (<see cref="NoticeSender"/>): a duplicate of the message (rescheduled,
+/// redelivered, or on another node) finds the reason claimed or recorded. A failed send records nothing and is retried
+/// with growing pauses, then dead-lettered where admins see it.
 /// </summary>
 public static class SendRenewalNoticeHandler
 {
     public static void Configure(HandlerChain chain) => NoticeRetries.Apply(chain);
 
-    public static async Task Handle(SendRenewalNotice message, IDocumentStore store, Mailer mailer, WebSettings web, TimeProvider clock, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        session.LastModifiedBy = "notifications";
-        var stream = await session.Events.FetchForExclusiveWriting<Practitioner>(message.PractitionerId, ct);
-        var now = clock.GetUtcNow();
-        if (RenewalNotices.Decide(stream.Aggregate, message, Clock.DayOf(now)) is not { } notice) return;
-
-        var practitioner = stream.Aggregate!;
-        var (subject, text, html) = RenewalNoticeMail.Compose(notice, practitioner.FullName, web.MailBaseUrl);
-        await mailer.SendAsync(practitioner.Email, subject, text, html, ct);
-        stream.AppendOne(new NotificationSent(notice.Kind, notice.About, now));
-        await session.SaveChangesAsync(ct);
-    }
+    public static Task<OutgoingMessages> Handle(SendRenewalNotice message, NoticeSender sender, WebSettings web, TimeProvider clock, CancellationToken ct) =>
+        sender.SendOnceAsync<Practitioner>(message, message.PractitionerId, (_, practitioner) =>
+        {
+            if (RenewalNotices.Decide(practitioner, message, clock.Today()) is not { } notice) return Task.FromResult<DueNotice?>(null);
+            var (subject, text, html) = RenewalNoticeMail.Compose(notice, practitioner!.FullName, web.MailBaseUrl);
+            return Task.FromResult<DueNotice?>(new DueNotice(notice.Kind, notice.About, [new Mail(practitioner.Email, subject, text, html)]));
+        }, ct);
 }

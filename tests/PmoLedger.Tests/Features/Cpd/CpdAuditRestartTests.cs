@@ -32,18 +32,7 @@ public class CpdAuditRestartTests(AppFixture fixture) : IntegrationContext(fixtu
         (await (await As(host, Roles.Practitioner, id, s => s.Get.Url($"/api/practitioners/{id}/cpd-audits"))).ReadAsJsonAsync<JsonElement>())[0];
 
     [Fact]
-    public async Task overdue_is_recorded_by_the_service_started_after_the_one_that_opened_the_audit()
-    {
-        try
-        {
-            await OpenThenRestart();
-        }
-        finally
-        {
-            // The extra services point the connection-string variable at their database; the suite's own reads it back.
-            Environment.SetEnvironmentVariable("ConnectionStrings__Ledger", TestDatabases.ApiTests);
-        }
-    }
+    public Task overdue_is_recorded_by_the_service_started_after_the_one_that_opened_the_audit() => PmoLedger.Tests.Hosting.LedgerNodes.OnOwnDatabases(OpenThenRestart);
 
     private static async Task OpenThenRestart()
     {

@@ -35,18 +35,7 @@ public class NoticeRestartTests(AppFixture fixture) : IntegrationContext(fixture
         "from ledger.wolverine_incoming_envelopes where message_type like '%SendRenewalNotice' and execution_time < now() + interval '10 minutes'";
 
     [Fact]
-    public async Task a_reminder_scheduled_before_a_restart_is_sent_once_by_the_service_started_after_it()
-    {
-        // The extra services point the connection-string variable at their database; the suite's own reads it back.
-        try
-        {
-            await RestartAndSend();
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("ConnectionStrings__Ledger", TestDatabases.ApiTests);
-        }
-    }
+    public Task a_reminder_scheduled_before_a_restart_is_sent_once_by_the_service_started_after_it() => PmoLedger.Tests.Hosting.LedgerNodes.OnOwnDatabases(RestartAndSend);
 
     private static async Task<Guid> Register(IAlbaHost host, string email)
     {
