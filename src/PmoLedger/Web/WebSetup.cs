@@ -130,13 +130,9 @@ public static class WebSetup
         });
 
         services.AddRazorPages(o =>
-            {
-                o.RootDirectory = "/Web/Pages";
-            })
-            // There are no MVC controllers (the API is Wolverine's): without this, every start walks every type of
-            // the service looking for one while the pages' routes are mapped.
-            .ConfigureApplicationPartManager(parts => parts.FeatureProviders.Remove(
-                parts.FeatureProviders.OfType<Microsoft.AspNetCore.Mvc.Controllers.ControllerFeatureProvider>().Single()));
+        {
+            o.RootDirectory = "/Web/Pages";
+        });
 
         // Beside the API's schemes, used only by the pages: the API never reads the cookie.
         services.AddAuthentication().AddCookie(Account.Scheme, o =>

@@ -48,6 +48,7 @@ public class StartupRulesTests
         var result = await new PostgresHealthCheck(store).CheckHealthAsync(new HealthCheckContext());
         result.Status.ShouldBe(HealthStatus.Unhealthy);
     }
+
     [Fact]
     public void production_leaves_the_schema_to_db_apply_unless_told_otherwise()
     {
@@ -55,28 +56,5 @@ public class StartupRulesTests
         SchemaOnStart.From(Config(), new Env("Development")).Apply.ShouldBeTrue();
         SchemaOnStart.From(Config(("Database:ApplySchemaOnStart", "true")), new Env("Production")).Apply.ShouldBeTrue();
         SchemaOnStart.From(Config(("Database:ApplySchemaOnStart", "false")), new Env("Development")).Apply.ShouldBeFalse();
-    }
-
-    [Fact]
-    public async Task readiness_reports_a_schema_not_yet_applied_until_db_apply_has_run()
-    {
-        var connection = await TestDatabases.Fresh("_schema_on_start");
-        using var keys = new KeyRing(new PrivacySettings(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), null, false,
-            TimeSpan.FromMinutes(1)), connection);
-        var production = SchemaOnStart.From(Config(), new Env("Production"));
-        await using var store = DocumentStore.For(opts =>
-        {
-            LedgerStore.Configure(opts, connection, keys);
-            production.Configure(opts);
-        });
-        var readiness = new SchemaHealthCheck(store);
-
-        var before = await readiness.CheckHealthAsync(new HealthCheckContext());
-        before.Status.ShouldBe(HealthStatus.Unhealthy);
-        before.Description!.ShouldContain("run db-apply");
-
-        // What `db-apply` does for Marten's part of the schema.
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        (await readiness.CheckHealthAsync(new HealthCheckContext())).Status.ShouldBe(HealthStatus.Healthy);
     }
 }
