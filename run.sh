@@ -47,6 +47,8 @@ if [ -n "$PUBLISHED" ]; then
   rm -rf src/PmoLedger/Internal/Generated
   export Wolverine__TypeLoadMode=Static
   start() { cd "$PUBLISHED" && exec dotnet PmoLedger.dll "$@"; }
+  # The deployment step before the nodes start: a Production start does not apply the schema (docs/operations.md).
+  if [ $# -eq 0 ]; then (cd "$PUBLISHED" && dotnet PmoLedger.dll db-apply >&2); fi
 else
   start() { exec dotnet run --no-build --no-launch-profile --project src/PmoLedger -- "$@"; }
 fi

@@ -67,10 +67,15 @@ try
     var keys = new KeyRing(privacy, connectionString);
     builder.Services.AddSingleton(keys);
 
-    builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString, keys))
-        .UseLightweightSessions()
-        .ApplyAllDatabaseChangesOnStartup()
-        .IntegrateWithLedgerNodes(configuration);
+    var schema = SchemaOnStart.From(configuration, builder.Environment);
+    var marten = builder.Services.AddMarten(opts =>
+        {
+            LedgerStore.Configure(opts, connectionString, keys);
+            schema.Configure(opts);
+        })
+        .UseLightweightSessions();
+    if (schema.Apply) marten.ApplyAllDatabaseChangesOnStartup();
+    marten.IntegrateWithLedgerNodes(configuration);
     builder.Services.AddHttpContextAccessor();
     builder.Services.ConfigureMarten((services, opts) =>
     {
@@ -87,6 +92,7 @@ try
         opts.EnableRelayOfUserName = true;
         opts.Durability.ScheduledJobPollingTime = configuration.GetValue("Wolverine:ScheduledJobPollingTime", TimeSpan.FromSeconds(5));
         opts.ConfigureLedgerNodes(configuration);
+        schema.Configure(opts);
         // Generated handler code: compiled at start in development and tests, pre-generated
         // (`codegen write`) and loaded statically in production images.
         opts.CodeGeneration.TypeLoadMode = configuration.GetValue("Wolverine:TypeLoadMode", TypeLoadMode.Dynamic);
@@ -137,7 +143,10 @@ try
 
     app.MapXapi();
 
-    return await app.RunJasperFxCommands(args);
+    // A plain start skips JasperFx's search of seven assemblies for commands: it is only needed to run one.
+    if (args.Length > 0) return await app.RunJasperFxCommands(args);
+    await app.RunAsync();
+    return 0;
 }
 catch (Exception ex) when (ex is not HostAbortedException)
 {

@@ -41,6 +41,8 @@ public static class BenchMain
         await using (var fresh = NpgsqlDataSource.Create(settings.Connection))
         await using (var drop = fresh.CreateCommand($"drop schema if exists {LedgerStore.Schema} cascade"))
             await drop.ExecuteNonQueryAsync();
+        // A production start leaves the schema to the deployment step (docs/operations.md, "Database").
+        await ChildProcess.RunCommandAsync(settings.ServiceDll, ["db-apply"], settings.ServiceEnvironment(settings.Connection));
 
         if (settings.Phases.Contains("coldstart")) report["coldStart"] = await ColdStartPhase.RunAsync(settings);
 

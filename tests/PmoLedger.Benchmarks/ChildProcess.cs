@@ -56,6 +56,20 @@ public sealed class ChildProcess : IAsyncDisposable
         return new ChildProcess(name, process, new Uri(url), started);
     }
 
+    /// <summary>One of the service's commands (`db-apply`, `add-staff`, …), run to its end as an operator would; its stdout.</summary>
+    public static async Task<string> RunCommandAsync(string dll, IEnumerable<string> args, IDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        foreach (var arg in args.Prepend(dll)) info.ArgumentList.Add(arg);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {dll}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{string.Join(' ', args)} failed: {await error}{await output}");
+        return await output;
+    }
+
     private static void Record(string line)
     {
         if (Environment.GetEnvironmentVariable("PMOLEDGER_BENCH_PIDFILE") is { Length: > 0 } pidFile)

@@ -1,8 +1,8 @@
 namespace PmoLedger.Benchmarks;
 
 /// <summary>
-/// Process start to the first 200 on /health: the service (against its existing database, so
-/// schema checks but no schema creation) and an empty minimal-API app, both as child processes.
+/// Process start to the first 200 on /health: the service (against a database whose schema a deployment step,
+/// `db-apply`, has applied, as in production) and an empty minimal-API app, both as child processes.
 /// The service is measured with pre-generated Wolverine handlers (Static) and, for comparison,
 /// compiling them at start (Dynamic).
 /// </summary>
@@ -11,7 +11,7 @@ public static class ColdStartPhase
     public static async Task<object> RunAsync(Settings settings)
     {
         Console.WriteLine("\n== Cold start (process start to first 200 on /health)");
-        // One unmeasured start creates the schema and warms the OS file cache for every contender.
+        // One unmeasured start warms the OS file cache for every contender.
         await Start(settings, "Static", report: false);
         await Start(settings, null, report: false);
 

@@ -119,18 +119,8 @@ public static partial class PagesPhase
     }
 
     /// <summary>One of the service's commands, run as an operator would, on the benchmark's database; its stdout.</summary>
-    private static async Task<string> CommandAsync(Settings settings, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(settings.ServiceDll)! };
-        foreach (var arg in new[] { settings.ServiceDll }.Concat(args)) start.ArgumentList.Add(arg);
-        foreach (var (key, value) in settings.ServiceEnvironment(settings.Connection)) start.Environment[key] = value;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{args[0]} failed: {await error}");
-        return await output;
-    }
+    private static Task<string> CommandAsync(Settings settings, params string[] args) =>
+        ChildProcess.RunCommandAsync(settings.ServiceDll, args, settings.ServiceEnvironment(settings.Connection));
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();

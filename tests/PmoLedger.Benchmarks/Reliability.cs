@@ -54,7 +54,7 @@ public static class Reliability
         var verdicts = new List<(string Check, bool Ok, string Detail)>();
         foreach (var scenario in o.Scenarios)
         {
-            await Fresh(o.Connection);
+            await Fresh(o);
             Console.WriteLine($"\n== {scenario}");
             report[scenario] = scenario switch
             {
@@ -296,11 +296,13 @@ public static class Reliability
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
-    private static async Task Fresh(string connection)
+    /// <summary>An empty ledger with the schema applied, as a deployment leaves it before the first production start.</summary>
+    private static async Task Fresh(Options o)
     {
-        await using var db = NpgsqlDataSource.Create(connection);
-        await using var drop = db.CreateCommand($"drop schema if exists {LedgerStore.Schema} cascade");
-        await drop.ExecuteNonQueryAsync();
+        await using (var db = NpgsqlDataSource.Create(o.Connection))
+        await using (var drop = db.CreateCommand($"drop schema if exists {LedgerStore.Schema} cascade"))
+            await drop.ExecuteNonQueryAsync();
+        await ChildProcess.RunCommandAsync(o.ServiceDll, ["db-apply"], ServiceEnvironment(o));
     }
 
     private static async Task PgCtl(Options o, string action)
@@ -316,7 +318,9 @@ public static class Reliability
         if (process.ExitCode != 0) throw new InvalidOperationException($"pg_ctl {action} failed with {process.ExitCode}");
     }
 
-    private static ChildProcess Start(Options o, int port) => ChildProcess.Start($"service :{port}", o.ServiceDll, [], new Dictionary<string, string>
+    private static ChildProcess Start(Options o, int port) => ChildProcess.Start($"service :{port}", o.ServiceDll, [], ServiceEnvironment(o), port);
+
+    private static Dictionary<string, string> ServiceEnvironment(Options o) => new()
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["ConnectionStrings__Ledger"] = o.Connection,
@@ -326,7 +330,7 @@ public static class Reliability
         ["Demo__SeedOnStart"] = "false",
         ["Wolverine__TypeLoadMode"] = "Dynamic",
         ["Serilog__MinimumLevel__Default"] = "Warning"
-    }, port);
+    };
 
     // ---------------------------------------------------------------- load
 

@@ -48,4 +48,13 @@ public class StartupRulesTests
         var result = await new PostgresHealthCheck(store).CheckHealthAsync(new HealthCheckContext());
         result.Status.ShouldBe(HealthStatus.Unhealthy);
     }
+
+    [Fact]
+    public void production_leaves_the_schema_to_db_apply_unless_told_otherwise()
+    {
+        SchemaOnStart.From(Config(), new Env("Production")).Apply.ShouldBeFalse();
+        SchemaOnStart.From(Config(), new Env("Development")).Apply.ShouldBeTrue();
+        SchemaOnStart.From(Config(("Database:ApplySchemaOnStart", "true")), new Env("Production")).Apply.ShouldBeTrue();
+        SchemaOnStart.From(Config(("Database:ApplySchemaOnStart", "false")), new Env("Development")).Apply.ShouldBeFalse();
+    }
 }

@@ -8,16 +8,16 @@ namespace PmoLedger.Features.Credentials;
 /// <summary>The official 1EdTech AchievementCredential schema (draft 2019-09), embedded; source and licence beside it.</summary>
 public sealed class CredentialSchema
 {
-    private readonly JsonSchema _schema;
-
-    public CredentialSchema()
+    // Read on the first verification, not when the HTTP endpoints are built at start (the library loads its
+    // meta-schemas then too: tens of milliseconds of every cold start for a route few requests take).
+    private readonly Lazy<JsonSchema> _schema = new(() =>
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("ob_v3p0_achievementcredential_schema.json")!;
         using var reader = new StreamReader(stream);
-        _schema = JsonSchema.FromText(reader.ReadToEnd(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
-    }
+        return JsonSchema.FromText(reader.ReadToEnd(), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+    });
 
-    public bool Validates(JsonObject credential) => _schema.Evaluate(JsonSerializer.SerializeToElement(credential),
+    public bool Validates(JsonObject credential) => _schema.Value.Evaluate(JsonSerializer.SerializeToElement(credential),
         new EvaluationOptions { OutputFormat = OutputFormat.Flag, RequireFormatValidation = true }).IsValid;
 }
 
