@@ -237,8 +237,8 @@ public static class GetTimelineEndpoint
     {
         // The stored entries are already the answer: PostgreSQL writes the text of TimelineView's shape around them
         // and its bytes are copied to the response. Nothing is deserialized, and no string of the whole document is
-        // made on the busiest read: a long career's timeline is hundreds of KB, and such strings were the garbage that
-        // made collections pause every request in flight (docs/benchmarks.md, "Timeline under ingest").
+        // made on the busiest read: a long career's timeline is hundreds of KB, twice that as a string, garbage on the
+        // large-object heap at every read (docs/benchmarks.md, "Round two, timeline under ingest and memory").
         var command = new NpgsqlCommand(
             $"select '{{\"practitionerId\":\"' || id || '\",\"entries\":' || coalesce(data -> 'entries', '[]')::text || '}}' " +
             $"from {LedgerStore.Schema}.mt_doc_timeline where id = $1")
