@@ -36,11 +36,8 @@ try
         .ReadFrom.Configuration(configuration)
         .ReadFrom.Services(services)
         .Enrich.FromLogContext()
-        // The console is written from one background thread: with many requests in flight, every request writing its
-        // own line contended on the console's lock (docs/benchmarks.md, "Timeline under ingest"). When the buffer is
-        // full a request waits for room rather than losing its line; the rest is flushed when the host stops.
-        .WriteTo.Async(sink => sink.Console(outputTemplate:
-            "[{Timestamp:HH:mm:ss} {Level:u3}] {CorrelationId} {Message:lj} {SourceContext}{NewLine}{Exception}"), blockWhenFull: true),
+        .WriteTo.Console(outputTemplate:
+            "[{Timestamp:HH:mm:ss} {Level:u3}] {CorrelationId} {Message:lj} {SourceContext}{NewLine}{Exception}"),
         preserveStaticLogger: true);
 
     builder.Services.AddSingleton(TimeProvider.System);
