@@ -1,6 +1,8 @@
+using System.Data.Common;
 using System.Globalization;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
+using Npgsql;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Cpd;
@@ -233,13 +235,33 @@ public static class GetTimelineEndpoint
     [WolverineGet("/api/practitioners/{id}/timeline", OperationId = "getTimeline")]
     public static async Task<IResult> Get(Guid id, IQuerySession session, CancellationToken ct)
     {
-        // The stored entries are already the answer: PostgreSQL shapes the JSON (the same shape as
-        // TimelineView) and nothing is deserialized and serialized again on the busiest read.
-        var json = (await session.AdvancedSql.QueryAsync<string>(
-            $"select jsonb_build_object('practitionerId', id, 'entries', data -> 'entries')::text from {LedgerStore.Schema}.mt_doc_timeline where id = ?",
-            ct, id)).SingleOrDefault();
-        return json is null
-            ? Results.Problem(Problems.NotFound($"No practitioner {id}."))
-            : Results.Text(json, "application/json", System.Text.Encoding.UTF8);
+        // The stored entries are already the answer: PostgreSQL writes the text of TimelineView's shape around them
+        // and its bytes are copied to the response. Nothing is deserialized, and no string of the whole document is
+        // made on the busiest read: a long career's timeline is hundreds of KB, twice that as a string, garbage on the
+        // large-object heap at every read (docs/benchmarks.md, "Round two, timeline under ingest and memory").
+        var command = new NpgsqlCommand(
+            $"select '{{\"practitionerId\":\"' || id || '\",\"entries\":' || coalesce(data -> 'entries', '[]')::text || '}}' " +
+            $"from {LedgerStore.Schema}.mt_doc_timeline where id = $1")
+        {
+            Parameters = { new NpgsqlParameter { Value = id } }
+        };
+        var reader = await session.ExecuteReaderAsync(command, ct);
+        if (await reader.ReadAsync(ct)) return new StoredJson(reader);
+        await reader.DisposeAsync();
+        return Results.Problem(Problems.NotFound($"No practitioner {id}."));
+    }
+
+    /// <summary>The first column of the reader's current row, already JSON text, written to the response as it is.</summary>
+    private sealed class StoredJson(DbDataReader reader) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            await using (reader)
+            {
+                httpContext.Response.ContentType = "application/json; charset=utf-8";
+                await using var json = reader.GetStream(0);
+                await json.CopyToAsync(httpContext.Response.Body, httpContext.RequestAborted);
+            }
+        }
     }
 }
