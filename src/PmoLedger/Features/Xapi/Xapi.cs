@@ -43,7 +43,10 @@ public static class Lrs
             .Duplicate(x => x.Activity!)
             .Duplicate(x => x.Registration!)
             .Duplicate(x => x.ActorKeyId)
-            .GinIndexJsonData();
+            // Only the arrays the agent and related_* filters test (StatementIndex.AgentsContain and the rest).
+            .GinIndexJsonDataMember(x => x.Agents)
+            .GinIndexJsonDataMember(x => x.RelatedAgents)
+            .GinIndexJsonDataMember(x => x.RelatedActivities);
         opts.Schema.For<LrsCredential>().Index(x => x.ProviderId);
         opts.Schema.For<XapiDocument>().Duplicate(x => x.ProviderId).Duplicate(x => x.ActivityId!).Duplicate(x => x.AgentKey!);
         opts.Schema.For<PractitionerMboxHash>();
