@@ -37,6 +37,9 @@ public static class Lrs
         opts.Projections.Add(new XapiStatementProjection(keys), ProjectionLifecycle.Inline);
         opts.Projections.Add(new PractitionerMboxHashProjection(keys), ProjectionLifecycle.Inline);
         opts.Schema.For<XapiStatement>()
+            // As when each statement was a stream of its own (mt_version was its stream version, a number): a database
+            // from then keeps its column, which cannot be cast to the uuid a plain document's version would be.
+            .UseNumericRevisions(true)
             .Duplicate(x => x.ProviderId)
             .Duplicate(x => x.Stored)
             .Duplicate(x => x.Verb)
