@@ -22,13 +22,13 @@ public sealed class XapiWorkload(HttpClient http, NpgsqlDataSource db, KeyRing k
     public const string Name = "POST /xapi/statements, batches of 50 statements (2.0.0, HTTP Basic), each mapped to a completion";
 
     public const string RawDescription =
-        "one connection, four round trips per batch: (1) read the LRS credential (SHA-256 check), the statements' ids and the " +
+        "one connection, three round trips per batch: (1) read the LRS credential (SHA-256 check), the statements' ids and the " +
         "email lookup rows; check, normalise and map each statement with the service's code (StatementRules, StatementMapping), " +
-        "seal each actor and build its query document (StatementIndex.Build); (2) one implicit transaction inserting per statement " +
-        "its mt_streams row, its mt_events row and its XapiStatement document; (3) read the receipts and, per practitioner, the " +
+        "seal each actor and build its query document (StatementIndex.Build); (2) read the receipts and, per practitioner, the " +
         "stream version and the six inline documents; decide each completion (CompletionDecision.Decide) and fold with Apply/Evolve; " +
-        "(4) one implicit transaction inserting the receipts and events, updating the stream versions, upserting the inline " +
-        "documents once per practitioner and the ProviderCompletion documents";
+        "(3) one implicit transaction inserting the batch's one mt_streams row, per statement its mt_events row and its XapiStatement " +
+        "document, then the receipts and completion events, updating the stream versions, upserting the inline documents once per " +
+        "practitioner and the ProviderCompletion documents";
 
     private const int Practitioners = 256;
     private readonly string run = Guid.NewGuid().ToString("N")[..8];
@@ -106,7 +106,7 @@ public sealed class XapiWorkload(HttpClient http, NpgsqlDataSource db, KeyRing k
     };
 
     private const string InsertStream =
-        "insert into ledger.mt_streams (id, type, version, timestamp, created, tenant_id, is_archived) values ($1, $2, 1, now(), now(), '*DEFAULT*', false)";
+        "insert into ledger.mt_streams (id, type, version, timestamp, created, tenant_id, is_archived) values ($1, $2, $3, now(), now(), '*DEFAULT*', false)";
 
     private const string InsertStatement =
         "insert into ledger.mt_doc_xapistatement (id, data, mt_last_modified, mt_dotnet_type, mt_version, provider_id, stored, verb, activity, registration, actor_key_id) " +
@@ -153,49 +153,48 @@ public sealed class XapiWorkload(HttpClient http, NpgsqlDataSource db, KeyRing k
         var now = DateTimeOffset.UtcNow;
         var authority = new JsonObject { ["objectType"] = "Agent", ["account"] = new JsonObject { ["homePage"] = "http://127.0.0.1", ["name"] = credential.ProviderId.ToString() } };
         var completions = new List<(Guid PractitionerId, Completion Completion)>();
-        await using (var write = new NpgsqlBatch(connection))
+        // One transaction, as the service commits a request: the batch's stream and statements, then the completions.
+        await using var write = new NpgsqlBatch(connection);
+        var batchId = Guid.CreateVersion7();
+        write.BatchCommands.Add(new NpgsqlBatchCommand(InsertStream)
+            { Parameters = { RawLedger.Param(batchId), RawLedger.Param("xapi_statement"), RawLedger.Param((long)statements.Count) } });
+        for (var i = 0; i < statements.Count; i++)
         {
-            for (var i = 0; i < statements.Count; i++)
-            {
-                var statement = statements[i];
-                var stored = now.AddTicks(i * 10);
-                statement["stored"] = XapiStatementsEndpoints.Stamp(stored);
-                statement["authority"] = authority.DeepClone();
-                statement["version"] = "2.0.0";
-                var practitionerId = found[lookups[i]];
-                var mapping = StatementMapping.Map(statement, practitionerId, Clock.DayOf(now));
-                if (mapping.Completion is not { } completion) return false;
-                completions.Add((practitionerId, completion));
+            var statement = statements[i];
+            var stored = now.AddTicks(i * 10);
+            statement["stored"] = XapiStatementsEndpoints.Stamp(stored);
+            statement["authority"] = authority.DeepClone();
+            statement["version"] = "2.0.0";
+            var practitionerId = found[lookups[i]];
+            var mapping = StatementMapping.Map(statement, practitionerId, Clock.DayOf(now));
+            if (mapping.Completion is not { } completion) return false;
+            completions.Add((practitionerId, completion));
 
-                var body = new JsonObject();
-                foreach (var (name, value) in statement.Where(p => p.Key != "actor")) body[name] = value?.DeepClone();
-                var e = new XapiStatementStored(ids[i], credential.ProviderId, stored, body.ToJsonString(),
-                    PersonalText.Of(practitionerId, statement["actor"]!.ToJsonString()), null);
-                var doc = StatementIndex.Build(e, keys);
-                write.BatchCommands.Add(new NpgsqlBatchCommand(InsertStream) { Parameters = { RawLedger.Param(ids[i]), RawLedger.Param("xapi_statement") } });
-                write.BatchCommands.Add(new NpgsqlBatchCommand(IngestWorkload.InsertEvent)
+            var body = new JsonObject();
+            foreach (var (name, value) in statement.Where(p => p.Key != "actor")) body[name] = value?.DeepClone();
+            var e = new XapiStatementStored(ids[i], credential.ProviderId, stored, body.ToJsonString(),
+                PersonalText.Of(practitionerId, statement["actor"]!.ToJsonString()), null);
+            var doc = StatementIndex.Build(e, keys);
+            write.BatchCommands.Add(new NpgsqlBatchCommand(IngestWorkload.InsertEvent)
+            {
+                Parameters =
                 {
-                    Parameters =
-                    {
-                        RawLedger.Param(Guid.CreateVersion7()), RawLedger.Param(ids[i]), RawLedger.Param(1L), RawLedger.Jsonb(JsonSerializer.Serialize(e, RawLedger.Json)),
-                        RawLedger.Param(IngestWorkload.EventTypeName(typeof(XapiStatementStored))), RawLedger.Param(now),
-                        RawLedger.Param(RawLedger.DotnetType(typeof(XapiStatementStored))), RawLedger.Param(correlationId), RawLedger.Param(userName)
-                    }
-                });
-                write.BatchCommands.Add(new NpgsqlBatchCommand(InsertStatement)
+                    RawLedger.Param(Guid.CreateVersion7()), RawLedger.Param(batchId), RawLedger.Param(i + 1L), RawLedger.Jsonb(JsonSerializer.Serialize(e, RawLedger.Json)),
+                    RawLedger.Param(IngestWorkload.EventTypeName(typeof(XapiStatementStored))), RawLedger.Param(now),
+                    RawLedger.Param(RawLedger.DotnetType(typeof(XapiStatementStored))), RawLedger.Param(correlationId), RawLedger.Param(userName)
+                }
+            });
+            write.BatchCommands.Add(new NpgsqlBatchCommand(InsertStatement)
+            {
+                Parameters =
                 {
-                    Parameters =
-                    {
-                        RawLedger.Param(doc.Id), RawLedger.Jsonb(JsonSerializer.Serialize(doc, RawLedger.Json)), RawLedger.Param(RawLedger.DotnetType(typeof(XapiStatement))),
-                        RawLedger.Param(doc.ProviderId), RawLedger.Param(doc.Stored), RawLedger.Param(doc.Verb), RawLedger.Param(doc.Activity),
-                        new NpgsqlParameter { Value = (object?)doc.Registration ?? DBNull.Value }, RawLedger.Param(doc.ActorKeyId)
-                    }
-                });
-            }
-            await write.ExecuteNonQueryAsync(ct);
+                    RawLedger.Param(doc.Id), RawLedger.Jsonb(JsonSerializer.Serialize(doc, RawLedger.Json)), RawLedger.Param(RawLedger.DotnetType(typeof(XapiStatement))),
+                    RawLedger.Param(doc.ProviderId), RawLedger.Param(doc.Stored), RawLedger.Param(doc.Verb), RawLedger.Param(doc.Activity),
+                    new NpgsqlParameter { Value = (object?)doc.Registration ?? DBNull.Value }, RawLedger.Param(doc.ActorKeyId)
+                }
+            });
         }
 
-        // The completions, in a second transaction as the service records them.
         var practitioners = completions.Select(c => c.PractitionerId).Distinct().ToArray();
         var docs = practitioners.ToDictionary(p => p, p => new RawLedger.Documents(p));
         await using (var read = new NpgsqlBatch(connection))
@@ -217,45 +216,42 @@ public sealed class XapiWorkload(HttpClient http, NpgsqlDataSource db, KeyRing k
             }
         }
 
-        await using (var write = new NpgsqlBatch(connection))
+        foreach (var (practitionerId, completion) in completions)
         {
-            foreach (var (practitionerId, completion) in completions)
+            var state = docs[practitionerId];
+            if (CompletionDecision.Decide(completion, practitionerId, state.Practitioner, null, poster, Guid.CreateVersion7(), now) is not CompletionDecision.Record decision
+                || decision.Events is not [TrainingCompleted recorded])
+                return false;
+            var e = RawLedger.Wrap(recorded, practitionerId, state.Version + 1, now, userName);
+            state.Apply(e);
+            var listed = ProviderCompletions.Evolve(null, recorded.CompletionId, e)!;
+            write.BatchCommands.Add(new NpgsqlBatchCommand(IngestWorkload.InsertReceipt)
             {
-                var state = docs[practitionerId];
-                if (CompletionDecision.Decide(completion, practitionerId, state.Practitioner, null, poster, Guid.CreateVersion7(), now) is not CompletionDecision.Record decision
-                    || decision.Events is not [TrainingCompleted recorded])
-                    return false;
-                var e = RawLedger.Wrap(recorded, practitionerId, state.Version + 1, now, userName);
-                state.Apply(e);
-                var listed = ProviderCompletions.Evolve(null, recorded.CompletionId, e)!;
-                write.BatchCommands.Add(new NpgsqlBatchCommand(IngestWorkload.InsertReceipt)
+                Parameters =
                 {
-                    Parameters =
-                    {
-                        RawLedger.Param(decision.Receipt.Id), RawLedger.Jsonb(JsonSerializer.Serialize(decision.Receipt, RawLedger.Json)),
-                        RawLedger.Param(RawLedger.DotnetType(typeof(CompletionReceipt)))
-                    }
-                });
-                write.BatchCommands.Add(new NpgsqlBatchCommand(IngestWorkload.InsertEvent)
-                {
-                    Parameters =
-                    {
-                        RawLedger.Param(Guid.CreateVersion7()), RawLedger.Param(practitionerId), RawLedger.Param(e.Version),
-                        RawLedger.Jsonb(JsonSerializer.Serialize(recorded, RawLedger.Json)),
-                        RawLedger.Param(IngestWorkload.EventTypeName(typeof(TrainingCompleted))), RawLedger.Param(now),
-                        RawLedger.Param(RawLedger.DotnetType(typeof(TrainingCompleted))), RawLedger.Param(correlationId), RawLedger.Param(userName)
-                    }
-                });
-                IngestWorkload.AddProviderCompletion(write, listed);
-            }
-            foreach (var state in docs.Values)
+                    RawLedger.Param(decision.Receipt.Id), RawLedger.Jsonb(JsonSerializer.Serialize(decision.Receipt, RawLedger.Json)),
+                    RawLedger.Param(RawLedger.DotnetType(typeof(CompletionReceipt)))
+                }
+            });
+            write.BatchCommands.Add(new NpgsqlBatchCommand(IngestWorkload.InsertEvent)
             {
-                write.BatchCommands.Add(new NpgsqlBatchCommand("update ledger.mt_streams set version = $2, timestamp = now() where id = $1")
-                    { Parameters = { RawLedger.Param(state.Id), RawLedger.Param(state.Version) } });
-                IngestWorkload.AddUpserts(write, state);
-            }
-            await write.ExecuteNonQueryAsync(ct);
+                Parameters =
+                {
+                    RawLedger.Param(Guid.CreateVersion7()), RawLedger.Param(practitionerId), RawLedger.Param(e.Version),
+                    RawLedger.Jsonb(JsonSerializer.Serialize(recorded, RawLedger.Json)),
+                    RawLedger.Param(IngestWorkload.EventTypeName(typeof(TrainingCompleted))), RawLedger.Param(now),
+                    RawLedger.Param(RawLedger.DotnetType(typeof(TrainingCompleted))), RawLedger.Param(correlationId), RawLedger.Param(userName)
+                }
+            });
+            IngestWorkload.AddProviderCompletion(write, listed);
         }
+        foreach (var state in docs.Values)
+        {
+            write.BatchCommands.Add(new NpgsqlBatchCommand("update ledger.mt_streams set version = $2, timestamp = now() where id = $1")
+                { Parameters = { RawLedger.Param(state.Id), RawLedger.Param(state.Version) } });
+            IngestWorkload.AddUpserts(write, state);
+        }
+        await write.ExecuteNonQueryAsync(ct);
         return true;
     };
 }

@@ -19,6 +19,9 @@ public static class WriteConflicts
     {
         ConcurrencyException or DocumentAlreadyExistsException or JasperFx.Events.ExistingStreamIdCollisionException
             or JasperFx.Events.StreamLockedException or Marten.Exceptions.StreamLockedException => true,
+        // Marten's own collision type: what it reports for any unique key taken in a batch that starts a stream (an
+        // xAPI request's stream and a statement id another request stored first).
+        Marten.Exceptions.ExistingStreamIdCollisionException => true,
         MartenCommandException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } } => true,
         PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } => true,
         // Raised by Marten's quick-append function for a stale stream version, before Marten

@@ -33,15 +33,33 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
 
     public async Task<IngestOutcome[]> Record(Poster poster, IReadOnlyList<IntakeItem> items, CancellationToken ct) => items.Count == 0
         ? []
-        : await WriteConflicts.Retry(() => Attempt(poster, items, ct), () => items.Select(_ => IngestOutcome.Busy).ToArray(), logger, ct);
+        : await WriteConflicts.Retry(async () =>
+        {
+            await using var session = OpenSession(poster);
+            var (outcomes, staged) = await Stage(session, poster, items, ct);
+            if (staged) await session.SaveChangesAsync(ct);
+            return outcomes;
+        }, () => items.Select(_ => IngestOutcome.Busy).ToArray(), logger, ct);
 
-    private async Task<IngestOutcome[]> Attempt(Poster poster, IReadOnlyList<IntakeItem> items, CancellationToken ct)
+    /// <summary>
+    /// The session <see cref="Stage"/> needs: an identity map, so the read models it loads in its batch are the ones the
+    /// inline projections update (otherwise each projection loads its document in a round trip of its own during the
+    /// commit), and the outbox, for the messages the decisions schedule.
+    /// </summary>
+    public IDocumentSession OpenSession(Poster poster)
     {
-        // An identity map, so the read models loaded below in the batch are the ones the inline projections update:
-        // otherwise each projection loads its document in a round trip of its own during the commit.
-        await using var session = store.IdentitySession();
+        var session = store.IdentitySession();
         session.LastModifiedBy = poster.UserName;
         outbox.Enroll(session);
+        return session;
+    }
+
+    /// <summary>
+    /// Decides the items and stages what they record in <paramref name="session"/> (from <see cref="OpenSession"/>);
+    /// the caller commits, so other facts (the xAPI statements the completions come from) share the transaction.
+    /// </summary>
+    public async Task<(IngestOutcome[] Outcomes, bool Staged)> Stage(IDocumentSession session, Poster poster, IReadOnlyList<IntakeItem> items, CancellationToken ct)
+    {
         var now = clock.GetUtcNow();
 
         var first = session.CreateBatchQuery();
@@ -94,12 +112,11 @@ public sealed class CompletionIntake(IDocumentStore store, IMartenOutbox outbox,
             staged = true;
         }
 
-        if (!staged) return outcomes;
+        if (!staged) return (outcomes, false);
         foreach (var (practitionerId, state) in states)
             (await streams[practitionerId]).AppendMany(await issuer.SettleAsync(session, state!, ct));
         CredentialSettlement.SettledInTransaction(session);
-        await session.SaveChangesAsync(ct);
-        return outcomes;
+        return (outcomes, true);
     }
 }
 

@@ -89,20 +89,19 @@ public static class StatementActors
     }
 
     /// <summary>
-    /// Re-projects the statements whose actor was sealed under one of <paramref name="keyIds"/>: their actor now reads
-    /// "[erased]" and its identifiers leave the query index, exactly as a rebuild would leave them.
+    /// Re-indexes the statements whose actor was sealed under one of <paramref name="keyIds"/>: their actor now reads
+    /// "[erased]" and its identifiers leave the query index, exactly as a rebuild would leave them. The document holds
+    /// every field of the event it was built from (sealed as in the event), so it is rebuilt from itself, whichever
+    /// stream shape the statement was stored in.
     /// </summary>
     public static async Task RefreshAsync(IDocumentSession session, KeyRing keys, IReadOnlyCollection<Guid> keyIds, CancellationToken ct)
     {
-        var ids = await session.Query<XapiStatement>().Where(x => x.ActorKeyId.IsOneOf(keyIds.ToArray())).Select(x => x.Id).ToListAsync(ct);
-        if (ids.Count == 0) return;
-        var projection = new XapiStatementProjection(keys);
-        var events = await session.Events.QueryAllRawEvents().Where(e => e.StreamId.IsOneOf(ids.ToArray())).OrderBy(e => e.Sequence).ToListAsync(ct);
-        foreach (var stream in events.GroupBy(e => e.StreamId))
+        var stale = await session.Query<XapiStatement>().Where(x => x.ActorKeyId.IsOneOf(keyIds.ToArray())).ToListAsync(ct);
+        foreach (var doc in stale)
         {
-            XapiStatement? doc = null;
-            foreach (var e in stream) doc = projection.Evolve(doc, stream.Key, e);
-            if (doc is not null) session.Store(doc);
+            var fresh = StatementIndex.Build(new XapiStatementStored(doc.Id, doc.ProviderId, doc.Stored, doc.Body, doc.Actor, doc.UnmappedReason), keys);
+            fresh.Voided = doc.Voided;
+            session.Store(fresh);
         }
     }
 }

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using JasperFx.Events;
-using Marten.Events.Aggregation;
+using Marten.Events.Projections;
+using Marten.Linq.MatchesSql;
+using Marten.Patching;
 using Microsoft.AspNetCore.WebUtilities;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Notifications;
@@ -57,31 +59,25 @@ public sealed class XapiStatement
     }
 }
 
-/// <summary>Needs the key ring: the agents it indexes are keyed hashes.</summary>
-public sealed partial class XapiStatementProjection : SingleStreamProjection<XapiStatement, Guid>
+/// <summary>
+/// One document per statement, whichever stream its events are in: a POST's own stream (one per request) or, for
+/// statements stored before that shape, a stream per statement. Needs the key ring: the agents it indexes are keyed hashes.
+/// </summary>
+public sealed partial class XapiStatementProjection : EventProjection
 {
     private readonly KeyRing keys;
 
     public XapiStatementProjection(KeyRing keys)
     {
         this.keys = keys;
-        // The facts a statement document is built from; without them every write to any stream (a completion) loads one for nothing.
-        IncludeType<XapiStatementStored>();
-        IncludeType<XapiStatementVoided>();
+        RegisterPublishedType(typeof(XapiStatement));
     }
 
-    public override XapiStatement? Evolve(XapiStatement? snapshot, Guid id, IEvent e)
-    {
-        switch (e.Data)
-        {
-            case XapiStatementStored s:
-                return StatementIndex.Build(s, keys);
-            case XapiStatementVoided when snapshot is not null:
-                snapshot.Voided = true;
-                return snapshot;
-        }
-        return snapshot;
-    }
+    /// <summary>An insert, never an upsert: the document's primary key is what keeps a statement id stored once.</summary>
+    public void Project(IEvent<XapiStatementStored> e, IDocumentOperations ops) => ops.Insert(StatementIndex.Build(e.Data, keys));
+
+    /// <summary>A patch in the same batch of SQL, so a POST may void a statement it stores itself.</summary>
+    public void Project(IEvent<XapiStatementVoided> e, IDocumentOperations ops) => ops.Patch<XapiStatement>(e.Data.StatementId).Set(x => x.Voided, true);
 }
 
 /// <summary>The keys statement queries match on, taken from a stored statement.</summary>
@@ -156,12 +152,21 @@ public static class StatementIndex
     }
 
     public static string? Text(JsonNode? n) => n is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    // The exact expressions of the GIN indexes on these three members (Lrs.Configure): Marten's own Contains() tests the
+    // whole document, which only a GIN index over all of it (every value of every statement) could serve.
+    public const string AgentsContain = "d.data -> 'agents' @> ?::jsonb";
+    public const string RelatedAgentsContain = "d.data -> 'relatedAgents' @> ?::jsonb";
+    public const string RelatedActivitiesContain = "d.data -> 'relatedActivities' @> ?::jsonb";
+
+    /// <summary>The JSON a containment test of one of the arrays above takes: a one-element array.</summary>
+    public static string Containing(string value) => new JsonArray(value).ToJsonString();
 }
 
 /// <summary>
-/// PUT, POST and GET /xapi/statements. A write validates every statement first, then stores them
-/// all in one transaction (one stream each), then records the completions they map to through the
-/// same intake as a provider's POST, and revokes the completions of statements they void.
+/// PUT, POST and GET /xapi/statements. A write validates every statement first, then stores them, and the
+/// completions they map to (through the same intake as a provider's POST), in one transaction: one stream for the
+/// request. Then it revokes the completions of statements they void.
 /// </summary>
 public static class XapiStatementsEndpoints
 {
@@ -299,8 +304,8 @@ public static class XapiStatementsEndpoints
             var key = keys.LookupKey(identifier);
             filtered = true;
             query = Flag(q, "related_agents", out var relatedAgents) && relatedAgents
-                ? query.Where(x => x.RelatedAgents.Contains(key))
-                : query.Where(x => x.Agents.Contains(key));
+                ? query.Where(x => x.MatchesSql(StatementIndex.RelatedAgentsContain, StatementIndex.Containing(key)))
+                : query.Where(x => x.MatchesSql(StatementIndex.AgentsContain, StatementIndex.Containing(key)));
         }
         else if (!Flag(q, "related_agents", out _)) return Lrs.Error(400, "'related_agents' must be true or false.");
         if (q["verb"].ToString() is { Length: > 0 } verb)
@@ -314,7 +319,7 @@ public static class XapiStatementsEndpoints
             if (!StatementRules.IsIri(activity)) return Lrs.Error(400, "'activity' must be an IRI.");
             filtered = true;
             query = Flag(q, "related_activities", out var relatedActivities) && relatedActivities
-                ? query.Where(x => x.RelatedActivities.Contains(activity))
+                ? query.Where(x => x.MatchesSql(StatementIndex.RelatedActivitiesContain, StatementIndex.Containing(activity)))
                 : query.Where(x => x.Activity == activity);
         }
         else if (!Flag(q, "related_activities", out _)) return Lrs.Error(400, "'related_activities' must be true or false.");
@@ -488,21 +493,22 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             () => new Attempted(Lrs.Error(409, "The store was busy; nothing was stored. Retry the request."), [], []), logger, ct);
         if (outcome.Problem is not null) return new([], outcome.Problem);
 
-        if (outcome.Mapped.Count > 0)
-        {
-            var results = await intake.Record(poster, outcome.Mapped, ct);
-            foreach (var failed in results.Where(r => r.Status >= 300))
-                logger.LogWarning("An xAPI statement mapped to a completion that was not recorded: {Status} {Detail}", failed.Status, failed.Problem?.Detail);
-        }
+        foreach (var failed in outcome.Recorded.Where(r => r.Status >= 300))
+            logger.LogWarning("An xAPI statement mapped to a completion that was not recorded: {Status} {Detail}", failed.Status, failed.Problem?.Detail);
         foreach (var (voiding, target) in outcome.Voided) await Revoke(poster, voiding, target, ct);
         return new(ids, null);
     }
 
-    private sealed record Attempted(IResult? Problem, List<IntakeItem> Mapped, List<(Guid Voiding, Guid Target)> Voided);
+    private sealed record Attempted(IResult? Problem, IReadOnlyList<IngestOutcome> Recorded, List<(Guid Voiding, Guid Target)> Voided);
 
+    /// <summary>
+    /// One transaction for the request: its statements, as the events of one new stream, and the completions they map
+    /// to, staged by the intake every completion goes through. A statement id already taken (by a racing request) fails
+    /// the commit on the query document's primary key, and the retry finds the statement stored.
+    /// </summary>
     private async Task<Attempted> Attempt(Poster poster, List<JsonObject> statements, IReadOnlyList<AttachmentPart> parts, List<Guid> ids, string version, string baseUrl, CancellationToken ct)
     {
-        await using var session = WriteConflicts.OpenSession(store, poster.UserName);
+        await using var session = intake.OpenSession(poster);
         var targets = statements.Select(s => StatementIndex.Text(s["verb"]?["id"]) == StatementRules.VoidedVerb ? StatementIndex.Text(s["object"]?["id"]) : null)
             .Select(t => Guid.TryParse(t, out var g) ? g : (Guid?)null).ToList();
         // Every lookup of the batch in one round trip: the statements and their void targets, and whom the actors name.
@@ -537,7 +543,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
         var actorKeys = await StatementActors.KeysFor(session, keys, actorIdentities.OfType<string>(), ct);
         var mapped = new List<IntakeItem>();
         var voided = new List<(Guid, Guid)>();
-        var staged = false;
+        var facts = new List<object>();
         var unmapped = false;
         // Statements stored earlier in this batch, and whether each is a voiding one: a batch may void its own statements.
         var inBatch = new Dictionary<Guid, bool>();
@@ -574,7 +580,7 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             {
                 if ((existing.TryGetValue(voids, out var row) && !row.Voided) || inBatch.ContainsKey(voids))
                 {
-                    session.Events.Append(voids, new XapiStatementVoided(voids, ids[i]));
+                    facts.Add(new XapiStatementVoided(voids, ids[i]));
                     voided.Add((ids[i], voids));
                 }
             }
@@ -589,22 +595,23 @@ public sealed class StatementStore(IDocumentStore store, CompletionIntake intake
             var actor = PersonalText.Of(whom[i] ?? actorKeys[actorIdentities[i]!], statement["actor"]!.ToJsonString());
             var body = new JsonObject();
             foreach (var (name, value) in statement.Where(p => p.Key != "actor")) body[name] = value?.DeepClone();
-            session.Events.StartStream<XapiStatement>(ids[i], new XapiStatementStored(ids[i], poster.ProviderId, stored, body.ToJsonString(), actor, reason));
+            facts.Add(new XapiStatementStored(ids[i], poster.ProviderId, stored, body.ToJsonString(), actor, reason));
             inBatch[ids[i]] = targets[i] is not null;
-            staged = true;
         }
         // The day's digest is scheduled by the first statement of the day that did not map (docs/notifications.md).
         var firstUnmappedToday = unmapped && !await session.Query<XapiStatement>().AnyAsync(x =>
             x.ProviderId == poster.ProviderId && x.UnmappedReason != null && x.Stored >= Clock.StartOf(Clock.DayOf(now)) && x.Stored < now, ct);
-        if (staged)
+        // A stream per request, not per statement: the statement id is the query document's key (see XapiStatementProjection).
+        if (facts.Count > 0)
         {
+            session.Events.StartStream<XapiStatement>(Guid.CreateVersion7(), facts);
             foreach (var part in parts) session.Store(new XapiAttachment { Id = part.Sha2, ContentType = part.ContentType, Content = part.Content });
             // In the statements' own transaction (the outbox): no crash can store them and lose their digest.
-            outbox.Enroll(session);
             if (firstUnmappedToday) await outbox.ScheduleAll([ProviderDigest.Schedule(poster.ProviderId, now)]);
-            await session.SaveChangesAsync(ct);
         }
-        return new(null, mapped, voided);
+        var (recorded, completions) = mapped.Count > 0 ? await intake.Stage(session, poster, mapped, ct) : ([], false);
+        if (facts.Count > 0 || completions) await session.SaveChangesAsync(ct);
+        return new(null, recorded, voided);
     }
 
     /// <summary>A re-send is the same statement when everything but what the LRS sets is equal.</summary>

@@ -37,13 +37,19 @@ public static class Lrs
         opts.Projections.Add(new XapiStatementProjection(keys), ProjectionLifecycle.Inline);
         opts.Projections.Add(new PractitionerMboxHashProjection(keys), ProjectionLifecycle.Inline);
         opts.Schema.For<XapiStatement>()
+            // As when each statement was a stream of its own (mt_version was its stream version, a number): a database
+            // from then keeps its column, which cannot be cast to the uuid a plain document's version would be.
+            .UseNumericRevisions(true)
             .Duplicate(x => x.ProviderId)
             .Duplicate(x => x.Stored)
             .Duplicate(x => x.Verb)
             .Duplicate(x => x.Activity!)
             .Duplicate(x => x.Registration!)
             .Duplicate(x => x.ActorKeyId)
-            .GinIndexJsonData();
+            // Only the arrays the agent and related_* filters test (StatementIndex.AgentsContain and the rest).
+            .GinIndexJsonDataMember(x => x.Agents)
+            .GinIndexJsonDataMember(x => x.RelatedAgents)
+            .GinIndexJsonDataMember(x => x.RelatedActivities);
         opts.Schema.For<LrsCredential>().Index(x => x.ProviderId);
         opts.Schema.For<XapiDocument>().Duplicate(x => x.ProviderId).Duplicate(x => x.ActivityId!).Duplicate(x => x.AgentKey!);
         opts.Schema.For<PractitionerMboxHash>();

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Alba;
+using Marten;
+using PmoLedger.Features.Xapi;
 using PmoLedger.Tests.Features.Providers;
 
 namespace PmoLedger.Tests.Features.Xapi;
@@ -56,6 +58,15 @@ public abstract class XapiContext(AppFixture fixture) : ProviderContext(fixture)
             ["result"] = result,
             ["context"] = context
         }.Where(p => p.Value is not null).ToDictionary();
+
+    /// <summary>The events that stored statement <paramref name="id"/>, whichever stream holds them.</summary>
+    protected async Task<IReadOnlyList<JasperFx.Events.IEvent>> StoredEventsOf(Guid id)
+    {
+        await using var session = Store.QuerySession();
+        var type = JasperFx.Events.EventTypeExtensions.GetEventTypeName<XapiStatementStored>();
+        var all = await session.Events.QueryAllRawEvents().Where(e => e.EventTypeName == type).ToListAsync();
+        return all.Where(e => ((XapiStatementStored)e.Data).StatementId == id).ToList();
+    }
 
     protected static object Mbox(string email) => new { objectType = "Agent", mbox = $"mailto:{email}" };
 

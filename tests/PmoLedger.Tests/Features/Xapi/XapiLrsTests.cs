@@ -4,6 +4,7 @@ using System.Text.Json;
 using Alba;
 using Marten;
 using PmoLedger.Features.Xapi;
+using PmoLedger.Infrastructure;
 
 namespace PmoLedger.Tests.Features.Xapi;
 
@@ -61,7 +62,75 @@ public class XapiLrsTests(AppFixture fixture) : XapiContext(fixture)
         stored.GetProperty("authority").GetProperty("account").Str("name").ShouldBe(lrs.ProviderId.ToString());
         stored.Str("version").ShouldBe("2.0.0");
         stored.GetProperty("verb").Str("id").ShouldBe(Experienced);
-        (await EventCountFor(id)).ShouldBe(1);
+        (await StoredEventsOf(id)).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task a_post_is_one_stream_holding_one_event_per_statement()
+    {
+        var lrs = await ConnectLms();
+        var statements = new[] { Statement(Mbox("a@example.org")), Statement(Mbox("b@example.org")), Statement(Mbox("c@example.org")) };
+        var ids = (await (await AsLms(lrs, s => { s.Post.Json(statements).ToUrl("/xapi/statements"); s.StatusCodeShouldBe(200); })).Json())
+            .EnumerateArray().Select(x => x.GetGuid()).ToList();
+
+        var events = new List<JasperFx.Events.IEvent>();
+        foreach (var id in ids) events.Add((await StoredEventsOf(id)).ShouldHaveSingleItem());
+        var stream = events.Select(e => e.StreamId).Distinct().ShouldHaveSingleItem();
+        stream.ShouldNotBeOneOf(ids.ToArray());
+        events.Select(e => e.Version).ShouldBe([1, 2, 3]);
+    }
+
+    [Fact]
+    public async Task the_same_statement_sent_at_once_by_many_requests_is_stored_and_recorded_once()
+    {
+        var lrs = await ConnectLms();
+        await RegisterPractitioner(email: "ada@example.org");
+        var statement = Statement(Mbox("ada@example.org"));
+        var id = Guid.Parse((string)((Dictionary<string, object?>)statement)["id"]!);
+
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Send(lrs, statement)));
+
+        (await StoredEventsOf(id)).Count.ShouldBe(1);
+        (await CompletionsOf(lrs.ProviderId)).Count.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task a_statement_stored_in_the_older_shape_its_own_stream_is_read_kept_once_and_voided_as_before()
+    {
+        var lrs = await ConnectLms();
+        var id = Guid.NewGuid();
+        var stored = Clock.GetUtcNow();
+        var body = new System.Text.Json.Nodes.JsonObject
+        {
+            ["id"] = id.ToString(), ["verb"] = new System.Text.Json.Nodes.JsonObject { ["id"] = Experienced },
+            ["object"] = new System.Text.Json.Nodes.JsonObject { ["objectType"] = "Activity", ["id"] = "https://lms.example.org/old" },
+            ["timestamp"] = XapiStatementsEndpoints.Stamp(stored), ["stored"] = XapiStatementsEndpoints.Stamp(stored),
+            ["authority"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["objectType"] = "Agent", ["account"] = new System.Text.Json.Nodes.JsonObject { ["homePage"] = "http://localhost", ["name"] = lrs.ProviderId.ToString() }
+            },
+            ["version"] = "2.0.0"
+        }.ToJsonString();
+        await using (var session = Store.LightweightSession())
+        {
+            var keyId = Guid.CreateVersion7();
+            Keys.Store(session, keyId);
+            // As statements were stored before one stream per request: a stream per statement, named by its id.
+            session.Events.StartStream<XapiStatement>(id, new XapiStatementStored(id, lrs.ProviderId, stored, body,
+                PersonalText.Of(keyId, """{"objectType":"Agent","mbox":"mailto:old@example.org"}"""), "The actor is not a registered practitioner."));
+            await session.SaveChangesAsync();
+        }
+
+        var read = await (await AsLms(lrs, s => s.Get.Url($"/xapi/statements?statementId={id}"))).Json();
+        read.GetProperty("actor").Str("mbox").ShouldBe("mailto:old@example.org");
+        var agent = Uri.EscapeDataString("""{"mbox":"mailto:old@example.org"}""");
+        (await (await AsLms(lrs, s => s.Get.Url($"/xapi/statements?agent={agent}"))).Json()).GetProperty("statements").GetArrayLength().ShouldBe(1);
+        await AsLms(lrs, s => { s.Post.Json(Statement(Mbox("old@example.org"), id: id)).ToUrl("/xapi/statements"); s.StatusCodeShouldBe(409); });
+
+        await Send(lrs, new { actor = Mbox("lms@example.org"), verb = new { id = StatementRules.VoidedVerb }, @object = new { objectType = "StatementRef", id = id.ToString() } });
+        await AsLms(lrs, s => { s.Get.Url($"/xapi/statements?statementId={id}"); s.StatusCodeShouldBe(404); });
+        await AsLms(lrs, s => { s.Get.Url($"/xapi/statements?voidedStatementId={id}"); s.StatusCodeShouldBe(200); });
+        (await StoredEventsOf(id)).ShouldHaveSingleItem().StreamId.ShouldBe(id);
     }
 
     [Fact]
@@ -255,7 +324,7 @@ public class XapiLrsTests(AppFixture fixture) : XapiContext(fixture)
         var lrs = await ConnectLms();
         var id = await Send(lrs, Statement(Mbox("someone@example.org")));
         await using var session = Store.QuerySession();
-        var stored = (await session.Events.FetchStreamAsync(id)).ShouldHaveSingleItem().Data.ShouldBeOfType<XapiStatementStored>();
+        var stored = (await session.Events.QueryRawEventDataOnly<XapiStatementStored>().Where(e => e.StatementId == id).ToListAsync()).ShouldHaveSingleItem();
         stored.Actor.Text.ShouldContain("mailto:someone@example.org");
         stored.Statement.ShouldNotContain("someone@example.org");
     }
@@ -330,6 +399,6 @@ public class XapiLrsTests(AppFixture fixture) : XapiContext(fixture)
         past.GetProperty("entries").EnumerateArray().ShouldContain(e => e.Str("summary").EndsWith($"Reported by xAPI statement {id}."));
 
         var log = await (await As(AuditorToken, s => s.Get.Url("/api/audit/events?limit=10000"))).ReadAsTextAsync();
-        log.Split('\n').ShouldContain(line => line.Contains($"\"streamId\":\"{id}\"") && line.Contains("xapi_statement_stored"));
+        log.Split('\n').ShouldContain(line => line.Contains($"\"statementId\":\"{id}\"") && line.Contains("xapi_statement_stored"));
     }
 }
