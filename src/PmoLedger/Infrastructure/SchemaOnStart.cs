@@ -15,10 +15,15 @@ public sealed record SchemaOnStart(bool Apply)
     public static SchemaOnStart From(IConfiguration configuration, IHostEnvironment environment) =>
         new(configuration.GetValue("Database:ApplySchemaOnStart", !environment.IsProduction()));
 
-    /// <summary>Without it, Marten would also compare each document's table the first time a request touches it.</summary>
+    /// <summary>
+    /// Marten still makes sure of a document's table the first time a process touches that type, off the start path:
+    /// `db-apply` creates the tables of the types the store registers, but Marten meets some document types only when
+    /// code first stores or loads them (a provider's name claim, say), and with nothing created on first use those
+    /// writes would fail in Production.
+    /// </summary>
     public void Configure(Marten.StoreOptions opts)
     {
-        if (!Apply) opts.AutoCreateSchemaObjects = AutoCreate.None;
+        if (!Apply) opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
     }
 
     public void Configure(WolverineOptions opts)
