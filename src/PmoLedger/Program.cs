@@ -68,11 +68,7 @@ try
     builder.Services.AddSingleton(keys);
 
     var schema = SchemaOnStart.From(configuration, builder.Environment);
-    var marten = builder.Services.AddMarten(opts =>
-        {
-            LedgerStore.Configure(opts, connectionString, keys);
-            schema.Configure(opts);
-        })
+    var marten = builder.Services.AddMarten(opts => LedgerStore.Configure(opts, connectionString, keys))
         .UseLightweightSessions();
     if (schema.Apply) marten.ApplyAllDatabaseChangesOnStartup();
     marten.IntegrateWithLedgerNodes(configuration);

@@ -9,22 +9,15 @@ namespace PmoLedger.Infrastructure;
 /// database costs several catalogue queries on every start; in Production the schema is applied once per release
 /// instead, and /health/ready reports whether it is (<see cref="SchemaHealthCheck"/>). Development and tests keep
 /// applying it at start. <c>Database:ApplySchemaOnStart</c> overrides either default.
+/// Marten's own setting stays at its default (create or update a document type's table the first time a process
+/// uses that type, off the start path): `db-apply` creates the tables of the types the store registers, but Marten
+/// meets some document types only when code first stores or loads them (a provider's name claim, say), and with
+/// nothing created on first use those writes failed in Production (SchemaAtDeployTests).
 /// </summary>
 public sealed record SchemaOnStart(bool Apply)
 {
     public static SchemaOnStart From(IConfiguration configuration, IHostEnvironment environment) =>
         new(configuration.GetValue("Database:ApplySchemaOnStart", !environment.IsProduction()));
-
-    /// <summary>
-    /// Marten still makes sure of a document's table the first time a process touches that type, off the start path:
-    /// `db-apply` creates the tables of the types the store registers, but Marten meets some document types only when
-    /// code first stores or loads them (a provider's name claim, say), and with nothing created on first use those
-    /// writes would fail in Production.
-    /// </summary>
-    public void Configure(Marten.StoreOptions opts)
-    {
-        if (!Apply) opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-    }
 
     public void Configure(WolverineOptions opts)
     {

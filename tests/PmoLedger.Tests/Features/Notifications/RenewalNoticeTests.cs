@@ -168,6 +168,33 @@ public class RenewalNoticeTests(AppFixture fixture) : ProgressionContext(fixture
     }
 
     [Fact]
+    public async Task a_notice_another_delivery_is_sending_waits_for_it_and_a_claim_left_by_a_crash_lapses()
+    {
+        var (id, email, certificationId, renewBy) = await CertifiedTwoYearsTenMonthsAgo();
+        await Fire(id, certificationId, renewBy, "renewal-reminder-90");
+        Today(renewBy.AddDays(-30));
+        // Another delivery holds the claim, as while it talks to the mail server.
+        var claim = $"{id}/{NotificationSent.Key("renewal-reminder-30", RenewalNotices.About(certificationId, renewBy))}";
+        await using (var session = Store.LightweightSession())
+        {
+            session.QueueSqlCommand($"insert into ledger.{NoticeClaims.Table} (claim, until) values (?, ?)", claim, Clock.GetUtcNow() + NoticeSender.Lease);
+            await session.SaveChangesAsync();
+        }
+        using (var scope = Host.Services.CreateScope())
+            await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(new SendRenewalNotice(id, certificationId, renewBy, "renewal-reminder-30"));
+        (await Notifications(id)).Count.ShouldBe(1);
+        MailsTo(email).Count.ShouldBe(1);
+
+        // The holder died mid-send: once its claim has lapsed, the next delivery sends, records and drops the claim.
+        Clock.Offset += NoticeSender.Lease;
+        await Fire(id, certificationId, renewBy, "renewal-reminder-30");
+        (await Notifications(id)).Select(n => n.Str("kind")).ShouldBe(["renewal-reminder-90", "renewal-reminder-30"]);
+        MailsTo(email).Count.ShouldBe(2);
+        await using var read = Store.QuerySession();
+        (await read.QueryAsync<int>($"select count(*)::int from ledger.{NoticeClaims.Table} where claim = ?", claim)).Single().ShouldBe(0);
+    }
+
+    [Fact]
     public async Task the_expiry_notice_goes_on_the_day_it_expires()
     {
         var (id, email, certificationId, renewBy) = await CertifiedTwoYearsTenMonthsAgo();
