@@ -26,8 +26,8 @@ public static class LedgerStore
     /// <summary>
     /// The same store, except that the projections of practitioner streams are one async composite
     /// (<see cref="PractitionerDocuments"/>): Marten rebuilds a composite in one pass over the log, reading each event
-    /// once for all six documents and writing them in shared batches, where rebuilding the inline projections one by one
-    /// reads the whole log six times. Only for rebuilding: the service keeps them inline, in the same transaction as
+    /// once for all four documents and writing them in shared batches, where rebuilding the inline projections one by one
+    /// reads the whole log four times. Only for rebuilding: the service keeps them inline, in the same transaction as
     /// their events. The documents and tables are the same, so what this rebuilds is what the service reads.
     /// </summary>
     public static void ConfigureForRebuild(StoreOptions opts, string connectionString, KeyRing keys) =>
@@ -60,14 +60,12 @@ public static class LedgerStore
             opts.Projections.CompositeProjectionFor(PractitionerDocuments, composite =>
             {
                 // Each page of events is committed as one batch (one WAL flush): pages ten times the default of 500
-                // cut the flushes tenfold, for at most six documents per event of the page held in memory.
+                // cut the flushes tenfold, for at most four documents per event of the page held in memory.
                 composite.Options.BatchSize = 5_000;
                 composite.Add<PractitionerProjection>();
                 composite.Add<PractitionerProfileProjection>();
                 composite.Add<TimelineProjection>();
                 composite.Add<PractitionerListingProjection>();
-                composite.Add<CpdLedgerProjection>();
-                composite.Add<DevelopmentPlanProjection>();
             });
         else
         {
@@ -75,8 +73,6 @@ public static class LedgerStore
             opts.Projections.Add<PractitionerProfileProjection>(ProjectionLifecycle.Inline);
             opts.Projections.Add<TimelineProjection>(ProjectionLifecycle.Inline);
             opts.Projections.Add<PractitionerListingProjection>(ProjectionLifecycle.Inline);
-            opts.Projections.Add<CpdLedgerProjection>(ProjectionLifecycle.Inline);
-            opts.Projections.Add<DevelopmentPlanProjection>(ProjectionLifecycle.Inline);
         }
         PractitionerListingProjection.Configure(opts);
         opts.Projections.Snapshot<Provider>(SnapshotLifecycle.Inline);

@@ -24,11 +24,11 @@ public sealed class CredentialWorkload(HttpClient http, NpgsqlDataSource db, Ing
     public const string Name = "POST /api/practitioners/{id}/certifications (provider X-Api-Key): award + credential issued and signed (RS256, 2048-bit key) before the answer";
 
     public const string RawDescription =
-        "one connection, two round trips: (1) a batch reading the provider's API-key row, the stream version, the six inline documents of the " +
+        "one connection, two round trips: (1) a batch reading the provider's API-key row, the stream version, the four inline documents of the " +
         "practitioner and the current status list with its count; validate and decide the award with the service's code, fold it, settle " +
         "credentials with CredentialRules.Settle on the folded state (a random slot in the list), build the Open Badges credential and sign it " +
         "(VcJwt, the service's key); (2) one implicit transaction: insert both events (award, credential issued), update mt_streams.version, " +
-        "upsert the six documents, insert the IssuedCredential (its unique (list, index) index is the slot check), CredentialToken and " +
+        "upsert the four documents, insert the IssuedCredential (its unique (list, index) index is the slot check), CredentialToken and " +
         "AchievementRecord documents and the scheduled expiry/reminder messages as Wolverine incoming envelopes";
 
     private static readonly SigningKey Key = SigningKey.FromPem(Settings.CredentialSigningKey, "benchmark");
@@ -200,15 +200,9 @@ public static class CredentialPhase
         var results = new List<object>();
         foreach (var concurrency in settings.Quick ? [8] : settings.Concurrency)
         {
-            var runs = new List<(LoadResult Service, LoadResult Raw)>();
-            for (var run = 1; run <= settings.Runs; run++)
-            {
-                // Which goes first alternates, so neither always runs on the warmer (or busier) machine.
-                LoadResult? raw = run % 2 == 0 ? await Load(settings, "raw Npgsql (no HTTP)", concurrency, workload.Raw(concurrency), null) : null;
-                var s = await Load(settings, "service POST certifications", concurrency, workload.Service(service.BaseAddress, concurrency), service);
-                raw ??= await Load(settings, "raw Npgsql (no HTTP)", concurrency, workload.Raw(concurrency), null);
-                runs.Add((s, raw));
-            }
+            var runs = await Interleaved.RunAsync(settings.Runs,
+                () => Load(settings, "service POST certifications", concurrency, workload.Service(service.BaseAddress, concurrency), service),
+                () => Load(settings, "raw Npgsql (no HTTP)", concurrency, workload.Raw(concurrency), null));
             var ratio = Ratio.Of(runs.Select(x => x.Service.RequestsPerSecond / x.Raw.RequestsPerSecond));
             Console.WriteLine($"  c={concurrency}: issuance throughput vs raw {ratio} [target >= 0.5]");
             Summary.AtLeast($"credential issuance c={concurrency} vs raw", ratio, 0.5,

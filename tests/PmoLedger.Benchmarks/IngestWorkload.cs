@@ -21,10 +21,10 @@ public sealed class IngestWorkload(HttpClient http, NpgsqlDataSource db)
 
     public const string RawDescription =
         "one connection, two round trips: (1) a batch reading the provider's API-key row (SHA-256 check), the receipt for " +
-        "provider+reference, the stream version and the five inline documents of the practitioner (Practitioner, profile, timeline, CPD ledger, development plan); validate and " +
+        "provider+reference, the stream version and the four inline documents of the practitioner (Practitioner, profile, timeline, listing); validate and " +
         "decide with the service's own code (CompleteTraining.Parse, CompletionDecision.Decide) and fold with its Apply/Evolve; " +
         "(2) one implicit transaction: insert the receipt, insert into mt_events (seq from mt_events_sequence), update " +
-        "mt_streams.version, upsert the five documents and the ProviderCompletion document (the unique (stream_id, version) " +
+        "mt_streams.version, upsert the four documents and the ProviderCompletion document (the unique (stream_id, version) " +
         "index and the receipt's primary key are the concurrency and idempotency checks)";
 
     private const int Practitioners = 256;

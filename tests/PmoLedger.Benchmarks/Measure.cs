@@ -36,6 +36,23 @@ public sealed record Ratio(double Median, double Min, double Max, double[] Runs)
     public override string ToString() => $"{Median:0.00}x (min {Min:0.00}, max {Max:0.00})";
 }
 
+/// <summary>A service and its reference measured in turns, the same number of runs each.</summary>
+public static class Interleaved
+{
+    public static async Task<List<(LoadResult Service, LoadResult Raw)>> RunAsync(int runs, Func<Task<LoadResult>> service, Func<Task<LoadResult>> raw)
+    {
+        var results = new List<(LoadResult Service, LoadResult Raw)>();
+        for (var run = 1; run <= runs; run++)
+        {
+            // Which goes first alternates, so neither always runs on the warmer (or busier) machine.
+            var rawFirst = run % 2 == 0 ? await raw() : null;
+            var measured = await service();
+            results.Add((measured, rawFirst ?? await raw()));
+        }
+        return results;
+    }
+}
+
 public static class Stats
 {
     public static double Median(IEnumerable<double> values) => Ratio.Of(values).Median;

@@ -83,9 +83,7 @@ public static class RawLedger
         Projected<Practitioner>("ledger.mt_doc_practitioner", new PractitionerProjection()),
         Projected<PractitionerProfile>("ledger.mt_doc_practitionerprofile", new PractitionerProfileProjection()),
         Projected<Timeline>("ledger.mt_doc_timeline", new TimelineProjection()),
-        Projected<PractitionerListing>("ledger.mt_doc_practitionerlisting", new PractitionerListingProjection()),
-        Projected<CpdLedger>("ledger.mt_doc_cpdledger", new CpdLedgerProjection()),
-        Projected<DevelopmentPlan>("ledger.mt_doc_developmentplan", new DevelopmentPlanProjection())
+        Projected<PractitionerListing>("ledger.mt_doc_practitionerlisting", new PractitionerListingProjection())
     ];
 
     private static InlineDocument Projected<T>(string table, SingleStreamProjection<T, Guid> projection) where T : class =>

@@ -107,7 +107,7 @@ public static class RebuildPhase
         using var daemon = await store.BuildProjectionDaemonAsync();
         var timeout = TimeSpan.FromMinutes(30);
         foreach (var projection in new[] { typeof(PractitionerProjection), typeof(PractitionerProfileProjection), typeof(TimelineProjection),
-                     typeof(PractitionerListingProjection), typeof(CpdLedgerProjection), typeof(DevelopmentPlanProjection) })
+                     typeof(PractitionerListingProjection) })
             await daemon.RebuildProjectionAsync(projection, timeout, CancellationToken.None);
     }
 

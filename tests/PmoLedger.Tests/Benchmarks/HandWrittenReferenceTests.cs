@@ -27,8 +27,6 @@ public sealed class HandWrittenReferenceTests(AppFixture fixture) : IntegrationC
         await Store.Advanced.RebuildSingleStreamAsync<Practitioner>(id);
         await Store.Advanced.RebuildSingleStreamAsync<PractitionerProfile>(id);
         await Store.Advanced.RebuildSingleStreamAsync<Timeline>(id);
-        await Store.Advanced.RebuildSingleStreamAsync<CpdLedger>(id);
-        await Store.Advanced.RebuildSingleStreamAsync<DevelopmentPlan>(id);
 
         await using var db = NpgsqlDataSource.Create(Host.Services.GetRequiredService<IConfiguration>().GetConnectionString("Ledger")!);
         RawLedger.UseKeys(Keys);

@@ -85,7 +85,8 @@ public static class CampaignPopulation
         foreach (var id in logged.Select(e => e.StreamId).Distinct())
         {
             var events = (await session.Events.FetchStreamAsync(id, token: ct)).Where(e => e.Sequence <= sequence);
-            if (PastState.Fold(new CpdLedgerProjection(), id, events) is not { } ledger) continue;
+            if (PastState.Fold(new PractitionerProjection(), id, events) is not { } practitioner) continue;
+            var ledger = CpdLedger.Of(practitioner);
             if (Figures(ledger, from, to) is { } member) population.Add(member);
         }
         return population.OrderBy(p => p.PractitionerId.ToString()).ToList();
@@ -139,7 +140,7 @@ public static class OpenCpdAuditCampaignEndpoint
         var population = await CampaignPopulation.ReadAsync(session, from, to, sequence, ct);
         var ledgers = new Dictionary<Guid, CpdLedger>();
         foreach (var member in population)
-            ledgers[member.PractitionerId] = (await session.LoadAsync<CpdLedger>(member.PractitionerId, ct))!;
+            ledgers[member.PractitionerId] = CpdLedger.Of((await session.LoadAsync<Practitioner>(member.PractitionerId, ct))!);
 
         var seed = command.Seed ?? BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & CpdAuditSampling.MaxSeed;
         var decision = Decide(command, population, ledgers, sequence, seed, Guid.CreateVersion7(), Guid.CreateVersion7, clock.GetUtcNow());

@@ -115,5 +115,5 @@ public static class GetPastCpdLedgerEndpoint
     [WolverineGet("/api/audit/practitioners/{id}/cpd", OperationId = "getAuditCpdLedger")]
     [Authorize(Roles = Roles.Auditor)]
     public static Task<IResult> Get(Guid id, string? asOf, IQuerySession session, CancellationToken ct) =>
-        GetPastTimelineEndpoint.AsOf(id, asOf, new CpdLedgerProjection(), CpdLedgerView.From, session, ct);
+        GetPastTimelineEndpoint.AsOf(id, asOf, new PractitionerProjection(), p => CpdLedgerView.From(CpdLedger.Of(p)), session, ct);
 }

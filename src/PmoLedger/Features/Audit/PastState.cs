@@ -33,8 +33,8 @@ public static class PastState
         AuditedReadModel.For("profile", new PractitionerProfileProjection()),
         AuditedReadModel.For("timeline", new TimelineProjection()),
         AuditedReadModel.For("listing", new PractitionerListingProjection()),
-        AuditedReadModel.For("cpd-ledger", new CpdLedgerProjection()),
-        AuditedReadModel.For("plan", new DevelopmentPlanProjection())
+        // The CPD ledger and the plan are derived from it when read (CpdLedger.Of, DevelopmentPlan.Of).
+        AuditedReadModel.For("practitioner", new PractitionerProjection())
     ];
 
     public static TDoc? Fold<TDoc>(SingleStreamProjection<TDoc, Guid> projection, Guid id, IEnumerable<IEvent> events)

@@ -130,8 +130,6 @@ public static class PractitionerReadModels
         if (ids.Length == 0) return;
         batch.LoadMany<Timeline>().ById(ids);
         batch.LoadMany<PractitionerProfile>().ById(ids);
-        batch.LoadMany<CpdLedger>().ById(ids);
-        batch.LoadMany<DevelopmentPlan>().ById(ids);
     }
 }
 

@@ -90,7 +90,7 @@ public static class SimulateCpdEndpoint
     [ProducesResponseType<CpdLedgerView>(200)]
     [WolverinePost("/api/practitioners/{id}/cpd/simulate", OperationId = "simulateCpd")]
     public static Task<IResult> Post(Guid id, SimulateCpd command, IQuerySession session, CancellationToken ct) =>
-        ReadModels.Answer<CpdLedger>(session, id, ledger => CpdLedgerView.From(With(ledger, command.Activities!)), ct);
+        ReadModels.Answer<Practitioner>(session, id, practitioner => CpdLedgerView.From(With(CpdLedger.Of(practitioner), command.Activities!)), ct);
 
     /// <summary>Pure: the ledger's facts with the hypothetical activities added after the recorded ones.</summary>
     public static CpdLedger With(CpdLedger ledger, IEnumerable<HypotheticalActivity> activities)

@@ -1,14 +1,14 @@
 using System.Collections.Immutable;
-using JasperFx.Events;
-using Marten.Events.Aggregation;
 using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Practitioners;
 
 namespace PmoLedger.Features.Cpd;
 
 /// <summary>
-/// The stored CPD facts: every entry (revoked and rejected ones marked), every certification cycle, and the
-/// attestations derived from the entries (re-derived on every CPD event, so a rebuild gives the same).
+/// The CPD facts of a record: every entry (revoked and rejected ones marked), every certification cycle, and the
+/// attestations derived from the entries. Derived from the practitioner's write model when read, not stored: the
+/// write model already keeps the same entries and cycles with the same folds, and a second copy rewritten whole on
+/// every completion made each write cost more as the record grew (docs/benchmarks.md, "Per-write cost").
 /// </summary>
 public sealed class CpdLedger
 {
@@ -16,23 +16,12 @@ public sealed class CpdLedger
     public ImmutableList<CpdEntry> Entries { get; set; } = [];
     public ImmutableList<CertificationRecord> Certifications { get; set; } = [];
     public IReadOnlyList<AttestationMatch> Attestations { get; set; } = [];
-}
 
-public partial class CpdLedgerProjection : SingleStreamProjection<CpdLedger, Guid>
-{
-    public CpdLedgerProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
-
-    public override CpdLedger? Evolve(CpdLedger? snapshot, Guid id, IEvent e)
+    public static CpdLedger Of(Practitioner practitioner) => new()
     {
-        // The stream-type filter does not keep provider streams out of inline updates; a stream
-        // that never registered a practitioner makes no document (ProviderIsNotAPractitionerTests).
-        if (snapshot is null && e.Data is not PractitionerRegistered) return null;
-        var ledger = snapshot ?? new CpdLedger { Id = id };
-        ledger.Entries = CpdFacts.Fold(ledger.Entries, e.Data);
-        if (CpdFacts.IsCpd(e.Data)) ledger.Attestations = CrossAttestation.Of(ledger.Entries);
-        ledger.Certifications = CertificationFacts.Fold(ledger.Certifications, e.Data);
-        return ledger;
-    }
+        Id = practitioner.Id, Entries = practitioner.Cpd, Certifications = practitioner.Certifications,
+        Attestations = CrossAttestation.Of(practitioner.Cpd)
+    };
 }
 
 public enum CycleStatus { Open, Renewed, Expired }
@@ -108,6 +97,6 @@ public static class GetCpdLedgerEndpoint
     public static Task<IResult> Get(Guid id, string? ruleVersion, IQuerySession session, CancellationToken ct)
     {
         var replay = CpdLedgerView.ReplayVersion(ruleVersion, new Problems());
-        return ReadModels.Answer<CpdLedger>(session, id, ledger => CpdLedgerView.From(ledger, replay), ct);
+        return ReadModels.Answer<Practitioner>(session, id, practitioner => CpdLedgerView.From(CpdLedger.Of(practitioner), replay), ct);
     }
 }

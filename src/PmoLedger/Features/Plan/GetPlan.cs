@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using JasperFx.Events;
-using Marten.Events.Aggregation;
 using PmoLedger.Features.Certifications;
 using PmoLedger.Features.Completions;
 using PmoLedger.Features.Cpd;
@@ -54,50 +52,34 @@ public sealed record EvidenceItem(EvidenceKind Kind, Guid Id, string Title, Date
     };
 }
 
+/// <summary>
+/// Goals and the evidence on record, as facts; statuses and the dimension mapping are applied when read. Derived
+/// from the practitioner's write model when read, not stored: the write model holds the goals, roles, certifications
+/// and CPD entries the evidence comes from, and a stored copy rewritten whole on every completion made each write
+/// cost more as the record grew (docs/benchmarks.md, "Per-write cost").
+/// </summary>
 public sealed class DevelopmentPlan
 {
     public Guid Id { get; set; }
     public ImmutableList<GoalRecord> Goals { get; set; } = [];
     public List<EvidenceItem> Evidence { get; set; } = [];
-}
 
-/// <summary>Goals and the evidence on record, as facts; statuses and the dimension mapping are applied when read.</summary>
-public partial class DevelopmentPlanProjection : SingleStreamProjection<DevelopmentPlan, Guid>
-{
-    public DevelopmentPlanProjection() => FilterIncomingEventsOnStreamType(typeof(Practitioner));
-
-    public override DevelopmentPlan? Evolve(DevelopmentPlan? snapshot, Guid id, IEvent e)
+    /// <summary>
+    /// Evidence in the order of the dates it happened; on one date roles first, then certifications, then CPD entries
+    /// in recording order (the write model keeps each kind in its own list, not the events' interleaving).
+    /// </summary>
+    public static DevelopmentPlan Of(Practitioner practitioner) => new()
     {
-        // The stream-type filter does not keep provider streams out of inline updates; a stream
-        // that never registered a practitioner makes no document (ProviderIsNotAPractitionerTests).
-        if (snapshot is null && e.Data is not PractitionerRegistered) return null;
-        var plan = snapshot ?? new DevelopmentPlan { Id = id };
-        if (PlanFacts.IsPlan(e.Data))
-        {
-            plan.Goals = PlanFacts.Fold(plan.Goals, e.Data);
-            return plan;
-        }
-        switch (e.Data)
-        {
-            case RoleStarted s:
-                plan.Evidence.Add(new EvidenceItem(EvidenceKind.Role, s.RoleId, $"{s.Title} at {s.Organisation}", s.StartedOn, null));
-                break;
-            case CertificationAwarded a:
-                plan.Evidence.Add(new EvidenceItem(EvidenceKind.Certification, a.CertificationId, $"{a.Name} ({a.Code})", a.AwardedOn, null));
-                break;
-            case CpdActivityLogged c:
-                plan.Evidence.Add(new EvidenceItem(EvidenceKind.CpdActivity, c.ActivityId, c.Title, c.OccurredOn, c.Category));
-                break;
-            case TrainingCompleted t:
-                plan.Evidence.Add(new EvidenceItem(EvidenceKind.Completion, t.CompletionId, t.CourseTitle, t.CompletedOn, CpdCategory.ProfessionalEducation));
-                break;
-            case CompletionRevoked r:
-                var i = plan.Evidence.FindIndex(x => x.Kind == EvidenceKind.Completion && x.Id == r.CompletionId);
-                if (i >= 0) plan.Evidence[i] = plan.Evidence[i] with { Revoked = true };
-                break;
-        }
-        return plan;
-    }
+        Id = practitioner.Id,
+        Goals = practitioner.Goals,
+        Evidence = practitioner.Roles.Select(r => new EvidenceItem(EvidenceKind.Role, r.RoleId, $"{r.Title} at {r.Organisation}", r.StartedOn, null))
+            .Concat(practitioner.Certifications.Select(c => new EvidenceItem(EvidenceKind.Certification, c.CertificationId, $"{c.Name} ({c.Code})", c.AwardedOn, null)))
+            .Concat(practitioner.Cpd.Where(e => !e.Hypothetical).Select(e => e.Source == CpdSource.Completion
+                ? new EvidenceItem(EvidenceKind.Completion, e.Id, e.Title, e.OccurredOn, CpdCategory.ProfessionalEducation, e.Revoked)
+                : new EvidenceItem(EvidenceKind.CpdActivity, e.Id, e.Title, e.OccurredOn, e.Category)))
+            .OrderBy(e => e.OccurredOn)
+            .ToList()
+    };
 }
 
 public sealed record EvidenceView(EvidenceKind Kind, Guid Id, string Title, DateOnly OccurredOn);
@@ -137,5 +119,5 @@ public static class GetPlanEndpoint
     [ProducesResponseType<PlanView>(200)]
     [WolverineGet("/api/practitioners/{id}/plan", OperationId = "getPlan")]
     public static Task<IResult> Get(Guid id, IQuerySession session, TimeProvider clock, CancellationToken ct)
-        => ReadModels.Answer<DevelopmentPlan>(session, id, p => PlanView.From(p, clock.Today()), ct);
+        => ReadModels.Answer<Practitioner>(session, id, p => PlanView.From(DevelopmentPlan.Of(p), clock.Today()), ct);
 }

@@ -75,9 +75,8 @@ public static class ErasePersonalDataEndpoint
     {
         await using var session = store.LightweightSession();
         var events = await session.Events.FetchStreamAsync(id, token: ct);
+        // The write model is one of them: the CPD ledger and the plan are derived from it when read.
         session.StoreObjects(PastState.ReadModels.Select(model => model.Rebuild(id, events)).OfType<object>());
-        if (await session.Events.AggregateStreamAsync<Practitioner>(id, token: ct) is { } practitioner)
-            session.Store(practitioner);
 
         var completions = await session.Query<ProviderCompletion>().Where(c => c.PractitionerId == id).ToListAsync(ct);
         foreach (var completion in completions.Where(c => c.EvidenceUrl is not null))

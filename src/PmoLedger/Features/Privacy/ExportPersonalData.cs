@@ -32,16 +32,15 @@ public static class ExportPersonalDataEndpoint
         if (profile is null || events is null) return Results.Problem(Problems.NotFound($"No practitioner {id}."));
 
         var timeline = await session.LoadAsync<Timeline>(id, ct);
-        var cpd = await session.LoadAsync<CpdLedger>(id, ct);
-        var plan = await session.LoadAsync<DevelopmentPlan>(id, ct);
+        var practitioner = await session.LoadAsync<Practitioner>(id, ct);
         var now = clock.GetUtcNow();
         var today = DateOnly.FromDateTime(now.UtcDateTime);
 
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"pmoledger-{id}.json\"";
         return Results.Ok(new PersonalDataExport(id, now, ProfileView.From(profile, today),
             timeline is null ? null : TimelineView.From(timeline),
-            cpd is null ? null : CpdLedgerView.From(cpd),
-            plan is null ? null : PlanView.From(plan, today),
+            practitioner is null ? null : CpdLedgerView.From(CpdLedger.Of(practitioner)),
+            practitioner is null ? null : PlanView.From(DevelopmentPlan.Of(practitioner), today),
             await GetCredentialsEndpoint.List(session, id, credentials, today, ct),
             events.Select(AuditedEvent.From).ToList()));
     }

@@ -65,8 +65,8 @@ public sealed class CpdAuditModel(IQuerySession session, IDocumentSession writer
         Audit = audit;
         PractitionerName = (await session.LoadAsync<PmoLedger.Features.Practitioners.PractitionerProfile>(audit.PractitionerId, ct))?.FullName
                            ?? audit.PractitionerId.ToString();
-        var ledger = await session.LoadAsync<CpdLedger>(audit.PractitionerId, ct);
-        Titles = ledger?.Entries.ToDictionary(e => e.Id, e => $"{e.Title} ({e.OccurredOn:yyyy-MM-dd}, {e.Points:0.#} points of {e.Category.Wire()})")
+        var ledger = await session.LoadAsync<PmoLedger.Features.Practitioners.Practitioner>(audit.PractitionerId, ct);
+        Titles = ledger?.Cpd.ToDictionary(e => e.Id, e => $"{e.Title} ({e.OccurredOn:yyyy-MM-dd}, {e.Points:0.#} points of {e.Category.Wire()})")
                  ?? new Dictionary<Guid, string>();
         return Page();
     }

@@ -40,8 +40,8 @@ public sealed class CpdAuditsModel(IQuerySession session, IDocumentSession write
         var audits = WebRead.Value<IReadOnlyList<CpdAudit>>(await ListPractitionerCpdAuditsEndpoint.Get(id, session, ct));
         if (audits is null) return NotFound();
         Audits = audits.AsEnumerable().Reverse().ToList();
-        var ledger = await session.LoadAsync<CpdLedger>(id, ct);
-        Titles = ledger?.Entries.ToDictionary(e => e.Id, e => $"{e.Title} ({e.OccurredOn:yyyy-MM-dd}, {e.Points:0.#} points of {e.Category.Wire()})")
+        var ledger = await session.LoadAsync<PmoLedger.Features.Practitioners.Practitioner>(id, ct);
+        Titles = ledger?.Cpd.ToDictionary(e => e.Id, e => $"{e.Title} ({e.OccurredOn:yyyy-MM-dd}, {e.Points:0.#} points of {e.Category.Wire()})")
                  ?? new Dictionary<Guid, string>();
         return Page();
     }
