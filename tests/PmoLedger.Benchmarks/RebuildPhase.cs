@@ -14,7 +14,7 @@ namespace PmoLedger.Benchmarks;
 
 /// <summary>
 /// Full rebuild of the single-stream projections of practitioner streams (Practitioner snapshot,
-/// profile, timeline, listing, CPD ledger, development plan) over N seeded events: Marten's projection daemon
+/// profile, timeline, listing; the CPD ledger and the plan are derived from the snapshot when read) over N seeded events: Marten's projection daemon
 /// rebuilding them as one composite in one pass (what `rebuild-practitioners` does), against one hand-written
 /// pass that reads every event in stream order, folds all the documents at once and COPYs them into freshly
 /// truncated tables.

@@ -16,7 +16,7 @@ namespace PmoLedger.Benchmarks;
 /// practitioner by mbox with the completed verb, so each becomes a completion. The reference does the same database
 /// work by hand with Npgsql, in the generator process, with the service's own rules, mapping, decision and folds.
 /// Who the statements are about is the population: <paramref name="practitioners"/> learners, split between the workers,
-/// each batch naming the worker's learners in turn (docs/benchmarks.md, "xAPI: who the statements are about").
+/// each batch naming the worker's learners in turn (docs/benchmarks.md, "xAPI … Round three").
 /// </summary>
 public sealed class XapiWorkload(HttpClient http, NpgsqlDataSource db, KeyRing keys, int practitioners)
 {
@@ -284,7 +284,7 @@ public static class XapiPhase
         foreach (var concurrency in settings.Quick ? [4] : Concurrency)
             results.Add(await MeasureAsync(settings, cohort, concurrency, service, "", targets: true));
 
-        Console.WriteLine($"  long records: {XapiWorkload.LongRecords} learners, each batch naming 16 of them about three times");
+        Console.WriteLine($"  long records: {XapiWorkload.LongRecords} learners, each record growing by a hundred completions or more");
         var longRecords = new XapiWorkload(http, db, keys, XapiWorkload.LongRecords);
         await longRecords.PrepareAsync(service.BaseAddress);
         var longResults = new List<object>();
@@ -295,7 +295,7 @@ public static class XapiPhase
         {
             workload = XapiWorkload.Name, rawReference = XapiWorkload.RawDescription,
             population = $"{XapiWorkload.Cohort} learners split between the clients; a batch names 50 different learners", results,
-            longRecords = new { population = $"{XapiWorkload.LongRecords} learners; at 16 clients a batch names 16 learners about three times each", results = longResults }
+            longRecords = new { population = $"{XapiWorkload.LongRecords} learners split between the clients; at 16 clients a batch names 16 learners about three times each", results = longResults }
         };
     }
 

@@ -4,9 +4,9 @@ using JasperFx.CommandLine;
 namespace PmoLedger.Features.Audit;
 
 /// <summary>
-/// Rebuilds every document kept per practitioner stream (the write model and the five read models) from the event log
-/// in one pass: Marten's daemon replays the log once through the composite of <see cref="LedgerStore.ConfigureForRebuild"/>
-/// and writes the six documents in shared batches. The service keeps these documents inline, so rebuild while no
+/// Rebuilds every document kept per practitioner stream (the write model and the three stored read models) from the
+/// event log in one pass: Marten's daemon replays the log once through the composite of <see cref="LedgerStore.ConfigureForRebuild"/>
+/// and writes the four documents in shared batches. The service keeps these documents inline, so rebuild while no
 /// node is writing (docs/operations.md).
 /// </summary>
 public static class PractitionerDocumentsRebuild

@@ -8,7 +8,7 @@ namespace PmoLedger.Features.Cpd;
 /// The CPD facts of a record: every entry (revoked and rejected ones marked), every certification cycle, and the
 /// attestations derived from the entries. Derived from the practitioner's write model when read, not stored: the
 /// write model already keeps the same entries and cycles with the same folds, and a second copy rewritten whole on
-/// every completion made each write cost more as the record grew (docs/benchmarks.md, "Per-write cost").
+/// every completion made each write cost more as the record grew (docs/benchmarks.md, "xAPI … Round three").
 /// </summary>
 public sealed class CpdLedger
 {
@@ -36,7 +36,7 @@ public sealed record UncountedEntry(Guid Id, CpdSource Source, CpdCategory Categ
 /// <summary>
 /// The CPD ledger: every cycle of every certification, evaluated under the rule version that cycle
 /// started with (or, for a what-if replay, under one version given for all). The arithmetic runs when the
-/// ledger is read; the stored document holds facts only.
+/// ledger is read, from facts only (the write model's entries and cycles).
 /// </summary>
 public sealed record CpdLedgerView(Guid PractitionerId, string RuleVersion, IReadOnlyList<CycleView> Cycles, IReadOnlyList<UncountedEntry> OutsideAnyCycle)
 {

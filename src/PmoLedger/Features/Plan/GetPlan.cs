@@ -56,7 +56,7 @@ public sealed record EvidenceItem(EvidenceKind Kind, Guid Id, string Title, Date
 /// Goals and the evidence on record, as facts; statuses and the dimension mapping are applied when read. Derived
 /// from the practitioner's write model when read, not stored: the write model holds the goals, roles, certifications
 /// and CPD entries the evidence comes from, and a stored copy rewritten whole on every completion made each write
-/// cost more as the record grew (docs/benchmarks.md, "Per-write cost").
+/// cost more as the record grew (docs/benchmarks.md, "xAPI … Round three").
 /// </summary>
 public sealed class DevelopmentPlan
 {

@@ -93,7 +93,7 @@ public class ProjectionVerificationTests(AppFixture fixture) : AuditContext(fixt
         var before = await Scalar<string>(snapshot);
         // Lose one document and falsify another: the rebuild has to bring both back from the events.
         (await Sql("delete from ledger.mt_doc_timeline where id = $1", ids[0])).ShouldBe(1);
-        (await Sql("update ledger.mt_doc_practitioner set data = jsonb_set(data, '{cpd}', '[]') where id = $1", ids[1])).ShouldBe(1);
+        (await Sql("update ledger.mt_doc_practitioner set data = jsonb_set(data, '{fullName}', '\"Someone Else\"') where id = $1", ids[1])).ShouldBe(1);
         (await Scalar<string>(snapshot)).ShouldNotBe(before);
 
         await PractitionerDocumentsRebuild.RunAsync(Host.Services.GetRequiredService<IConfiguration>().GetConnectionString("Ledger")!,
