@@ -45,7 +45,8 @@ public sealed class WebWrite(IDocumentSession session, IMartenOutbox outbox)
         }
         catch (Exception e) when (WriteConflicts.Is(e))
         {
-            return Problems.BadRequest("form", "Your record changed at the same moment. Nothing was saved; please submit again.");
+            // The API answers the same lost race with 409; the page keeps the form and shows this under "form".
+            return Problems.Conflict("Your record changed at the same moment. Nothing was saved; please submit again.");
         }
         catch (PersonalDataErasedException)
         {

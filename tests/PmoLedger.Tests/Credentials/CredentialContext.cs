@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -83,21 +84,42 @@ public abstract class CredentialContext(AppFixture fixture) : ProgressionContext
         return await result.Json();
     }
 
-    /// <summary>The status list at <paramref name="url"/>, signature checked with jose-jwt, its bitstring decoded here.</summary>
     /// <summary>GETs a status list as a verifier holding <paramref name="held"/> would; returns the list's entity tag.</summary>
-    protected async Task<string> StatusListTag(string path, string? held, int expectedStatus)
+    protected async Task<string> StatusListTag(string path, string? held, int expectedStatus) =>
+        (await StatusListTagAndRoundTrips(path, held, expectedStatus)).Tag;
+
+    /// <summary>
+    /// As <see cref="StatusListTag"/>, also counting the request's database round trips: Npgsql's spans (one per command or
+    /// batch) in the trace the request is sent in, so nothing running beside it (Wolverine's polling) counts.
+    /// </summary>
+    protected async Task<(string Tag, int RoundTrips)> StatusListTagAndRoundTrips(string path, string? held, int expectedStatus)
     {
+        var trace = ActivityTraceId.CreateRandom();
+        var roundTrips = 0;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
+                options.TraceId == trace ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.None,
+            ActivityStarted = activity =>
+            {
+                if (activity.Source.Name == "Npgsql" && activity.TraceId == trace) Interlocked.Increment(ref roundTrips);
+            }
+        };
+        ActivitySource.AddActivityListener(listener);
         var result = await Host.Scenario(s =>
         {
             s.Get.Url(path);
+            s.WithRequestHeader("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
             if (held is not null) s.WithRequestHeader("If-None-Match", held);
             s.StatusCodeShouldBe(expectedStatus);
         });
         var tag = result.Context.Response.Headers.ETag.ToString();
         tag.ShouldNotBeNullOrEmpty();
-        return tag;
+        return (tag, roundTrips);
     }
 
+    /// <summary>The status list at <paramref name="statusListCredential"/>, signature checked with jose-jwt, its bitstring decoded here.</summary>
     protected async Task<bool> RevokedInStatusList(string statusListCredential, int index)
     {
         var result = await Host.Scenario(s =>

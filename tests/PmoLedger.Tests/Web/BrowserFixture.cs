@@ -26,14 +26,18 @@ namespace PmoLedger.Tests.Web;
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
-    private sealed class Factory(TestClock clock, CapturedLog log) : WebApplicationFactory<Program>
+    private sealed class Factory(TestClock clock, CapturedLog log, RaceBeforeCommit race) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(clock);
             services.AddSingleton<ILogEventSink>(log);
-            services.ConfigureMarten(opts => opts.Listeners.Add(log));
+            services.ConfigureMarten(opts =>
+            {
+                opts.Listeners.Add(log);
+                opts.Listeners.Add(race);
+            });
             services.RunWolverineInSoloMode();
             services.DisableAllExternalWolverineTransports();
         });
@@ -46,6 +50,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     /// <summary>The web service's whole log and every name and email registered in it (the demo data included), checked as AppFixture checks the API's.</summary>
     public CapturedLog Log { get; } = new();
+
+    /// <summary>Makes the next commit on a chosen record lose a race (see <see cref="RaceBeforeCommit"/>).</summary>
+    public RaceBeforeCommit Race { get; } = new();
     public string BaseUrl { get; private set; } = "";
     public string MailDirectory { get; } = Path.Combine(Path.GetTempPath(), $"pmoledger-web-tests-{Guid.NewGuid():N}");
     public IBrowser Browser { get; private set; } = null!;
@@ -64,7 +71,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         Environment.SetEnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Development");
         TestDatabases.NoRateLimits();
 
-        _factory = new Factory(Clock, Log);
+        _factory = new Factory(Clock, Log, Race);
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         BaseUrl = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -148,6 +155,36 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 }
 
+/// <summary>
+/// A lost write race on demand, without timing luck: once armed with a stream and another write, the next session about
+/// to commit events on that stream first lets the other write commit, so its own append meets a newer version.
+/// </summary>
+public sealed class RaceBeforeCommit : DocumentSessionListenerBase
+{
+    private readonly Lock _gate = new();
+    private (Guid Stream, Func<Task> Write)? _armed;
+
+    public void Arm(Guid stream, Func<Task> write)
+    {
+        lock (_gate) _armed = (stream, write);
+    }
+
+    public override async Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+    {
+        Func<Task>? write = null;
+        lock (_gate)
+        {
+            // Disarmed before the other write runs: its own commit passes through here too.
+            if (_armed is { } armed && session.PendingChanges.Streams().Any(s => s.Id == armed.Stream))
+            {
+                write = armed.Write;
+                _armed = null;
+            }
+        }
+        if (write is not null) await write();
+    }
+}
+
 [CollectionDefinition(nameof(BrowserCollection))]
 public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>;
 
@@ -178,6 +215,12 @@ public abstract class BrowserContext(BrowserFixture fixture) : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Context.DisposeAsync();
+
+    /// <summary>Request headers for calling the API as an administrator, e.g. to register someone who then signs in.</summary>
+    protected Dictionary<string, string> AdminHeaders() => new()
+    {
+        ["Authorization"] = "Bearer " + fixture.Services.GetRequiredService<AuthSettings>().Mint(Roles.Admin, null, "admin@example.org", DateTimeOffset.UtcNow)
+    };
 
     protected async Task AskForLink(string email)
     {

@@ -73,10 +73,8 @@ public static class PublicCredentialEndpoints
         HttpRequest request, HttpResponse response, CancellationToken ct)
     {
         if (!int.TryParse(list, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
-            || number < 1 || number > await StatusLists.HighestList(session, ct))
+            || number < 1 || await StatusLists.Revoked(session, number, ct) is not { } revoked)
             return Results.Problem(Problems.NotFound($"No status list '{list}'."));
-        var revoked = await session.Query<IssuedCredential>().Where(c => c.StatusList == number && c.RevokedOn != null)
-            .Select(c => c.StatusIndex).ToListAsync(ct);
         var signed = lists.For(number, revoked, clock.GetUtcNow());
         // A revocation shows at once: a verifier may keep a copy but must ask again (a 304 while it is current).
         response.Headers.CacheControl = "no-cache";

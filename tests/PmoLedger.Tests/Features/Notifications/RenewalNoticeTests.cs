@@ -180,10 +180,14 @@ public class RenewalNoticeTests(AppFixture fixture) : ProgressionContext(fixture
             session.QueueSqlCommand($"insert into ledger.{NoticeClaims.Table} (claim, until) values (?, ?)", claim, Clock.GetUtcNow() + NoticeSender.Lease);
             await session.SaveChangesAsync();
         }
-        using (var scope = Host.Services.CreateScope())
-            await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(new SendRenewalNotice(id, certificationId, renewBy, "renewal-reminder-30"));
+        var notice = new SendRenewalNotice(id, certificationId, renewBy, "renewal-reminder-30");
+        var tracked = await Host.InvokeMessageAndWaitAsync(notice);
         (await Notifications(id)).Count.ShouldBe(1);
         MailsTo(email).Count.ShouldBe(1);
+        // It looks again a minute later, when the holder has recorded the notice or its claim has lapsed.
+        var lookAgain = tracked.Scheduled.SingleEnvelope<SendRenewalNotice>();
+        lookAgain.Message.ShouldBe(notice);
+        lookAgain.ScheduleDelay.ShouldBe(TimeSpan.FromMinutes(1));
 
         // The holder died mid-send: once its claim has lapsed, the next delivery sends, records and drops the claim.
         Clock.Offset += NoticeSender.Lease;

@@ -45,7 +45,8 @@ public sealed class PlanModel(IQuerySession session, WebWrite write, TimeProvide
             ["dimension"] = dimension, ["description"] = description, ["targetRoleFamily"] = targetRoleFamily,
             ["targetLevel"] = targetLevel, ["targetDate"] = targetDate
         };
-        Response.StatusCode = StatusCodes.Status400BadRequest;
+        // The form's own errors are a 400; a refused write (e.g. a lost race, 409) keeps its status.
+        Response.StatusCode = WebRead.Allowed(outcome) ? StatusCodes.Status400BadRequest : outcome.Status ?? StatusCodes.Status400BadRequest;
         return await Show(id, ct);
     }
 
