@@ -81,14 +81,14 @@ public static class CampaignPopulation
     /// time, so a register of tens of thousands costs tens of round trips and one page of events in memory.
     /// </summary>
     public static async Task<IReadOnlyList<SampledPractitioner>> ReadAsync(IQuerySession session, DateOnly from, DateOnly to, long sequence,
-        CancellationToken ct)
+        CancellationToken ct, int pageSize = PageSize)
     {
         // The same rows Marten's raw event query reads (archived events aside), only their distinct stream ids.
         var logged = await session.AdvancedSql.QueryAsync<Guid>(
             $"select distinct stream_id from {LedgerStore.Schema}.mt_events where type = ? and seq_id <= ? and is_archived = false", ct,
             EventTypeExtensions.GetEventTypeName(typeof(CpdActivityLogged)), sequence);
         var population = new List<SampledPractitioner>();
-        foreach (var page in logged.Chunk(PageSize))
+        foreach (var page in logged.Chunk(pageSize))
         {
             var batch = session.CreateBatchQuery();
             var streams = page.Select(id => (Id: id, Events: batch.Events.FetchStream(id))).ToList();
