@@ -71,23 +71,34 @@ public static class CampaignPopulation
         return sequence;
     }
 
+    /// <summary>Practitioners whose streams are fetched and folded together: one round trip each, and bounded memory.</summary>
+    public const int PageSize = 500;
+
     /// <summary>
     /// Every practitioner with self-logged CPD dated in [from, to] (revoked or rejected ones aside), from the events
-    /// recorded up to <paramref name="sequence"/>, with their attested and self-claimed points in the window.
+    /// recorded up to <paramref name="sequence"/>, with their attested and self-claimed points in the window. Who
+    /// logged CPD at all is answered by the database without reading an event; the streams are then read a page at a
+    /// time, so a register of tens of thousands costs tens of round trips and one page of events in memory.
     /// </summary>
     public static async Task<IReadOnlyList<SampledPractitioner>> ReadAsync(IQuerySession session, DateOnly from, DateOnly to, long sequence,
-        CancellationToken ct)
+        CancellationToken ct, int pageSize = PageSize)
     {
-        var logged = await session.Events.QueryAllRawEvents()
-            .Where(e => e.Sequence <= sequence && e.EventTypesAre(typeof(CpdActivityLogged)))
-            .ToListAsync(ct);
+        // The same rows Marten's raw event query reads (archived events aside), only their distinct stream ids.
+        var logged = await session.AdvancedSql.QueryAsync<Guid>(
+            $"select distinct stream_id from {LedgerStore.Schema}.mt_events where type = ? and seq_id <= ? and is_archived = false", ct,
+            EventTypeExtensions.GetEventTypeName(typeof(CpdActivityLogged)), sequence);
         var population = new List<SampledPractitioner>();
-        foreach (var id in logged.Select(e => e.StreamId).Distinct())
+        foreach (var page in logged.Chunk(pageSize))
         {
-            var events = (await session.Events.FetchStreamAsync(id, token: ct)).Where(e => e.Sequence <= sequence);
-            if (PastState.Fold(new PractitionerProjection(), id, events) is not { } practitioner) continue;
-            var ledger = CpdLedger.Of(practitioner);
-            if (Figures(ledger, from, to) is { } member) population.Add(member);
+            var batch = session.CreateBatchQuery();
+            var streams = page.Select(id => (Id: id, Events: batch.Events.FetchStream(id))).ToList();
+            await batch.Execute(ct);
+            foreach (var (id, fetched) in streams)
+            {
+                var events = (await fetched).Where(e => e.Sequence <= sequence);
+                if (PastState.Fold(new PractitionerProjection(), id, events) is not { } practitioner) continue;
+                if (Figures(CpdLedger.Of(practitioner), from, to) is { } member) population.Add(member);
+            }
         }
         return population.OrderBy(p => p.PractitionerId.ToString()).ToList();
     }
@@ -138,12 +149,12 @@ public static class OpenCpdAuditCampaignEndpoint
         var to = command.PeriodTo!.Value;
         var sequence = await CampaignPopulation.CurrentSequenceAsync(session, ct);
         var population = await CampaignPopulation.ReadAsync(session, from, to, sequence, ct);
-        var ledgers = new Dictionary<Guid, CpdLedger>();
-        foreach (var member in population)
-            ledgers[member.PractitionerId] = CpdLedger.Of((await session.LoadAsync<Practitioner>(member.PractitionerId, ct))!);
-
         var seed = command.Seed ?? BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & CpdAuditSampling.MaxSeed;
-        var decision = Decide(command, population, ledgers, sequence, seed, Guid.CreateVersion7(), Guid.CreateVersion7, clock.GetUtcNow());
+        var selected = Select(command.SampleSize, command.SampleRate, population, seed);
+        // Only the selected need their activities listed in an audit: one round trip, not one per member of the population.
+        var ledgers = (await session.LoadManyAsync<Practitioner>(ct, selected)).ToDictionary(p => p.Id, CpdLedger.Of);
+
+        var decision = Decide(command, population, selected, ledgers, sequence, seed, Guid.CreateVersion7(), Guid.CreateVersion7, clock.GetUtcNow());
 
         session.Events.StartStream<CpdAuditCampaign>(decision.Opened.CampaignId, decision.Opened);
         foreach (var (practitionerId, started) in decision.Started) session.Events.Append(practitionerId, started);
@@ -156,14 +167,19 @@ public static class OpenCpdAuditCampaignEndpoint
     public sealed record Decision(CpdAuditCampaignOpened Opened, IReadOnlyList<(Guid PractitionerId, CpdAuditStarted Started)> Started,
         IReadOnlyList<Scheduled> Due);
 
-    /// <summary>Pure: the population read, the seed, the ids and the time in; the campaign, its audits and their due messages out.</summary>
-    public static Decision Decide(OpenCpdAuditCampaign command, IReadOnlyList<SampledPractitioner> population,
+    /// <summary>Pure: who the seed selects from the population, at the size asked for (a count, or else a rate of the population).</summary>
+    public static IReadOnlyList<Guid> Select(int? sampleSize, decimal? sampleRate, IReadOnlyList<SampledPractitioner> population, long seed) =>
+        CpdAuditSampling.Draw(population, sampleSize ?? CpdAuditSampling.SizeFor(sampleRate!.Value, population.Count), seed);
+
+    /// <summary>
+    /// Pure: the population read, its selection (<see cref="Select"/>) with the selected practitioners' ledgers, the seed, the
+    /// ids and the time in; the campaign, its audits and their due messages out.
+    /// </summary>
+    public static Decision Decide(OpenCpdAuditCampaign command, IReadOnlyList<SampledPractitioner> population, IReadOnlyList<Guid> selected,
         IReadOnlyDictionary<Guid, CpdLedger> ledgers, long sequence, long seed, Guid campaignId, Func<Guid> newAuditId, DateTimeOffset now)
     {
         var from = command.PeriodFrom!.Value;
         var to = command.PeriodTo!.Value;
-        var size = command.SampleSize ?? CpdAuditSampling.SizeFor(command.SampleRate!.Value, population.Count);
-        var selected = CpdAuditSampling.Draw(population, size, seed);
         var responseDays = command.ResponseDays ?? DefaultResponseDays;
         var dueBy = now.AddDays(responseDays);
         var name = command.Name!.Trim();
@@ -238,8 +254,7 @@ public static class CpdAuditCampaignRoutes
     /// <summary>Pure: the recorded campaign against the population read again.</summary>
     public static Reproduction Compare(CpdAuditCampaignOpened recorded, IReadOnlyList<SampledPractitioner> population)
     {
-        var size = recorded.SampleSize ?? CpdAuditSampling.SizeFor(recorded.SampleRate!.Value, population.Count);
-        var selected = CpdAuditSampling.Draw(population, size, recorded.Seed);
+        var selected = OpenCpdAuditCampaignEndpoint.Select(recorded.SampleSize, recorded.SampleRate, population, recorded.Seed);
         var samePopulation = population.SequenceEqual(recorded.Population);
         var sameSelection = selected.SequenceEqual(recorded.Selected);
         var detail = samePopulation && sameSelection
