@@ -41,6 +41,25 @@ public abstract class CredentialContext(AppFixture fixture) : ProgressionContext
         return items;
     }
 
+    protected async Task<long> LastSequenceOf(Guid stream)
+    {
+        await using var session = Store.QuerySession();
+        return (await session.QueryAsync<long>("select max(seq_id) from ledger.mt_events where stream_id = ?", stream)).Single();
+    }
+
+    /// <summary>Waits for the condition, not for a time: the relay's recorded progress reaching the sequence.</summary>
+    protected async Task RelayPassed(long sequence)
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            await using var session = Store.QuerySession();
+            var progress = await session.QueryAsync<long>("select last_seq_id from ledger.mt_event_progression where name = 'CredentialRelay:All'");
+            if (progress.Count == 1 && progress[0] >= sequence) return;
+            await Task.Delay(50, patience.Token);
+        }
+    }
+
     protected static string UrlPath(JsonElement item, string property) => new Uri(item.Str(property)).AbsolutePath;
 
     protected async Task<string> Jwt(Guid credentialId)

@@ -200,25 +200,6 @@ public class CredentialScenarioTests(AppFixture fixture) : CredentialContext(fix
         (await CredentialsWhen(expired, _ => true)).ShouldBeEmpty();
     }
 
-    private async Task<long> LastSequenceOf(Guid stream)
-    {
-        await using var session = Store.QuerySession();
-        return (await session.QueryAsync<long>("select max(seq_id) from ledger.mt_events where stream_id = ?", stream)).Single();
-    }
-
-    /// <summary>Waits for the condition, not for a time: the relay's recorded progress reaching the sequence.</summary>
-    private async Task RelayPassed(long sequence)
-    {
-        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            await using var session = Store.QuerySession();
-            var progress = await session.QueryAsync<long>("select last_seq_id from ledger.mt_event_progression where name = 'CredentialRelay:All'");
-            if (progress.Count == 1 && progress[0] >= sequence) return;
-            await Task.Delay(50, patience.Token);
-        }
-    }
-
     private async Task<int> SettlementMessagesFor(Guid practitioner)
     {
         await using var session = Store.QuerySession();
