@@ -7,8 +7,6 @@ using Weasel.Core;
 using Npgsql;
 using NpgsqlTypes;
 using Marten.Events.Aggregation;
-using PmoLedger.Features.Cpd;
-using PmoLedger.Features.Plan;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Infrastructure;
 

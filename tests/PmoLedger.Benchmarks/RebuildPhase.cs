@@ -5,8 +5,6 @@ using Npgsql;
 using NpgsqlTypes;
 using PmoLedger.Features.Audit;
 using PmoLedger.Features.Completions;
-using PmoLedger.Features.Cpd;
-using PmoLedger.Features.Plan;
 using PmoLedger.Features.Practitioners;
 using PmoLedger.Infrastructure;
 

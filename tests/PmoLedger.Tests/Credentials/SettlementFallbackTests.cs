@@ -14,6 +14,8 @@ public class SettlementFallbackTests(AppFixture fixture) : CredentialContext(fix
     public async Task a_failed_read_of_who_is_owed_still_settles_every_practitioner_the_commit_touched_once()
     {
         var first = await RegisterPractitioner("Ada Lovelace");
+        // The listener records its settlement under the causing commit's correlation id; the relay's would not be.
+        var commit = Guid.NewGuid().ToString();
         var second = await RegisterPractitioner("Grace Hopper");
 
         // PostgreSQL itself fails the listener's batched read (the one query loading several practitioners by id = ANY)
@@ -37,6 +39,7 @@ public class SettlementFallbackTests(AppFixture fixture) : CredentialContext(fix
             // One commit (as an importer writes) of a fact that owes each of them a credential.
             await using (var session = Store.LightweightSession())
             {
+                session.CorrelationId = commit;
                 foreach (var id in new[] { first, second })
                     (await session.Events.FetchForWriting<Practitioner>(id)).AppendOne(new CareerLevelReached(CareerLevel.Working, null, Clock.Today));
                 await session.SaveChangesAsync();
@@ -57,6 +60,8 @@ public class SettlementFallbackTests(AppFixture fixture) : CredentialContext(fix
         // Settled by the listener before the commit returned, not left to the relay: one credential each, at once.
         (await IssuedTo(first)).ShouldBe(1);
         (await IssuedTo(second)).ShouldBe(1);
+        (await IssuedUnder(first)).ShouldBe([commit]);
+        (await IssuedUnder(second)).ShouldBe([commit]);
         // And the relay, passing the same facts afterwards, finds nothing owed: still one each.
         await RelayPassed(Math.Max(await LastSequenceOf(first), await LastSequenceOf(second)));
         (await IssuedTo(first)).ShouldBe(1);
@@ -69,6 +74,12 @@ public class SettlementFallbackTests(AppFixture fixture) : CredentialContext(fix
     {
         await using var session = Store.QuerySession();
         return (await session.Events.FetchStreamAsync(practitioner)).Count(e => e.Data is CredentialIssued);
+    }
+
+    private async Task<List<string?>> IssuedUnder(Guid practitioner)
+    {
+        await using var session = Store.QuerySession();
+        return (await session.Events.FetchStreamAsync(practitioner)).Where(e => e.Data is CredentialIssued).Select(e => e.CorrelationId).ToList();
     }
 
     private Task Sql(string sql) => Scalar<object?>(sql);

@@ -29,6 +29,7 @@ public class SignInMailFailureTests(BrowserFixture fixture) : BrowserContext(fix
         var mail = Fixture.Services.GetRequiredService<MailSettings>();
         var failuresBefore = Failures();
         var before = Fixture.MailsTo(email);
+        var (host, port) = (mail.Smtp.Host, mail.Smtp.Port);
         try
         {
             mail.Smtp.Host = "127.0.0.1";
@@ -38,8 +39,8 @@ public class SignInMailFailureTests(BrowserFixture fixture) : BrowserContext(fix
         }
         finally
         {
-            mail.Smtp.Host = null;
-            mail.Smtp.Port = new MailSettings.SmtpSettings().Port;
+            // Put back what the fixture had, whatever that is.
+            (mail.Smtp.Host, mail.Smtp.Port) = (host, port);
         }
 
         Fixture.MailsTo(email).ShouldBe(before);

@@ -36,16 +36,18 @@ public sealed class NoticeSender(IDocumentStore store, Mailer mailer, TimeProvid
     public async Task<OutgoingMessages> SendOnceAsync<TState>(object message, Guid streamId,
         Func<IQuerySession, TState?, Task<DueNotice?>> prepare, CancellationToken ct) where TState : class
     {
-        DueNotice? notice;
-        string claim;
-        await using (var read = store.LightweightSession())
+        if (await PrepareAsync(streamId, prepare, ct) is not { } notice) return [];
+        var claim = $"{streamId}/{notice.Reason}";
+        var now = clock.GetUtcNow();
+        if (!await NoticeClaims.TryTakeAsync(store, claim, now, now + Lease, ct)) return new[] { new Scheduled(message, LookAgain) }.ToOutgoing();
+        // Read again under the claim: another delivery may have recorded this notice and dropped its claim between the
+        // first read and the claim taken, and would otherwise be sent twice.
+        if (await PrepareAsync(streamId, prepare, ct) is not { } still || still.Reason != notice.Reason)
         {
-            notice = await prepare(read, await read.Events.FetchLatest<TState>(streamId, ct));
-            if (notice is null) return [];
-            claim = $"{streamId}/{notice.Reason}";
-            var now = clock.GetUtcNow();
-            if (!await NoticeClaims.TryTakeAsync(read, claim, now, now + Lease, ct)) return new[] { new Scheduled(message, LookAgain) }.ToOutgoing();
+            await NoticeClaims.ReleaseAsync(store, claim, ct);
+            return [];
         }
+        notice = still;
 
         var sentAt = clock.GetUtcNow();
         try
@@ -72,6 +74,13 @@ public sealed class NoticeSender(IDocumentStore store, Mailer mailer, TimeProvid
         }, () => throw new InvalidOperationException($"Recording the notice {notice.Reason} on stream {streamId} lost every race"), logger, ct);
         return [];
     }
+
+    private async Task<DueNotice?> PrepareAsync<TState>(Guid streamId, Func<IQuerySession, TState?, Task<DueNotice?>> prepare, CancellationToken ct)
+        where TState : class
+    {
+        await using var read = store.LightweightSession();
+        return await prepare(read, await read.Events.FetchLatest<TState>(streamId, ct));
+    }
 }
 
 /// <summary>The claims of notices being sent: one row per reason, with the instant the claim lapses.</summary>
@@ -80,10 +89,13 @@ public static class NoticeClaims
     public const string Table = "pmo_notice_claims";
 
     /// <summary>Takes a free or lapsed claim in one statement (atomic on its own); false when another delivery holds it.</summary>
-    public static async Task<bool> TryTakeAsync(IQuerySession session, string claim, DateTimeOffset now, DateTimeOffset until, CancellationToken ct) =>
-        (await session.AdvancedSql.QueryAsync<string>(
+    public static async Task<bool> TryTakeAsync(IDocumentStore store, string claim, DateTimeOffset now, DateTimeOffset until, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        return (await session.AdvancedSql.QueryAsync<string>(
             $"insert into {LedgerStore.Schema}.{Table} (claim, until) values (?, ?) on conflict (claim) do update set until = excluded.until " +
             $"where {Table}.until <= ? returning claim", ct, claim, until, now)).Count == 1;
+    }
 
     /// <summary>Dropped in the transaction that records the notice.</summary>
     public static void Release(IDocumentSession session, string claim) =>

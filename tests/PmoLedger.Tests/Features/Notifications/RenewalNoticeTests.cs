@@ -199,6 +199,34 @@ public class RenewalNoticeTests(AppFixture fixture) : ProgressionContext(fixture
     }
 
     [Fact]
+    public async Task a_notice_another_delivery_records_between_the_read_and_the_claim_is_not_sent_again()
+    {
+        var (id, email, certificationId, renewBy) = await CertifiedTwoYearsTenMonthsAgo();
+        await Fire(id, certificationId, renewBy, "renewal-reminder-90");
+        Today(renewBy.AddDays(-30));
+        var message = new SendRenewalNotice(id, certificationId, renewBy, "renewal-reminder-30");
+        var reads = 0;
+        var outcome = await Host.Services.GetRequiredService<NoticeSender>().SendOnceAsync<Practitioner>(message, id, async (_, practitioner) =>
+        {
+            if (RenewalNotices.Decide(practitioner, message, Clock.Today) is not { } notice) return null;
+            if (++reads == 1)
+            {
+                // The other delivery finishes right after this read: it records the notice and drops its claim.
+                await using var other = Store.LightweightSession();
+                other.Events.Append(id, new NotificationSent(notice.Kind, notice.About, Clock.GetUtcNow()));
+                await other.SaveChangesAsync();
+            }
+            return new DueNotice(notice.Kind, notice.About, [new Mail(email, "renewal", "text", "<p>html</p>")]);
+        }, CancellationToken.None);
+
+        outcome.ShouldBeEmpty();
+        (await Notifications(id)).Select(n => n.Str("kind")).ShouldBe(["renewal-reminder-90", "renewal-reminder-30"]);
+        MailsTo(email).Count.ShouldBe(1);
+        await using var read = Store.QuerySession();
+        (await read.QueryAsync<int>($"select count(*)::int from ledger.{NoticeClaims.Table} where claim like ?", $"{id}/%")).Single().ShouldBe(0);
+    }
+
+    [Fact]
     public async Task the_expiry_notice_goes_on_the_day_it_expires()
     {
         var (id, email, certificationId, renewBy) = await CertifiedTwoYearsTenMonthsAgo();
